@@ -1,0 +1,52 @@
+/**
+ * The `sinew` command: dispatches to one file per command. Exit codes: 0 success, 1 failure,
+ * 2 a command line that cannot be run (the message names the flag and what is wrong).
+ */
+import { processIo, type CommandIo } from './command-io.js';
+import { controlPlaneCommand, controlPlaneHelp } from './control-plane.js';
+import { replayCommand, replayHelp } from './replay.js';
+import { UsageError } from './usage-error.js';
+import { versionCommand, versionHelp } from './version.js';
+
+type Command = (argv: readonly string[], io: CommandIo) => number | Promise<number>;
+
+const commands: Readonly<Record<string, { run: Command; summary: string; help: string }>> = {
+  'control-plane': { run: controlPlaneCommand, summary: 'run the control plane (informers, store, reconcilers, streams)', help: controlPlaneHelp },
+  replay: { run: replayCommand, summary: 'replay an event log through the control-plane pipeline', help: replayHelp },
+  version: { run: (argv, io) => versionCommand(argv, (text) => io.out(text)), summary: 'print the version', help: versionHelp },
+};
+
+export const mainHelp = `sinew: a Linkerd-compatible service mesh for Kubernetes
+
+Usage: sinew COMMAND [flags]
+
+Commands:
+${Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(15)} ${summary}`).join('\n')}
+
+Run 'sinew COMMAND --help' for a command's flags.
+`;
+
+export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    io.out(topic !== undefined && commands[topic] !== undefined ? commands[topic].help : mainHelp);
+    return 0;
+  }
+  if (name === '--version') return versionCommand([], (text) => io.out(text));
+  const command = commands[name];
+  if (command === undefined) {
+    io.err(`sinew: unknown command ${JSON.stringify(name)}\nRun 'sinew --help' for the list of commands.\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`sinew ${name}: ${error.message}\nRun 'sinew ${name} --help' for usage.\n`);
+      return 2;
+    }
+    io.err(`sinew ${name}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Fail-closed projections for policy kinds.
+ *
+ * Dropping a policy object because its spec does not parse would silently widen access (a missing
+ * Server falls back to the default policy; a missing authentication is simply not there). So a
+ * policy projection fails only when the object cannot be named (bad apiVersion, kind or metadata).
+ * When only the spec is bad, it yields an `InvalidProjection` carrying the first problem found, and
+ * the reconcilers deny on it.
+ *
+ * Idempotent: an `InvalidProjection` parses to itself, and a valid projection parses to itself.
+ */
+import { z } from 'zod';
+import type { ObjectMeta, ProjectedObject } from './object.js';
+
+/** A policy object whose spec did not parse: enough to key it, plus why it was rejected. */
+export interface InvalidProjection extends ProjectedObject {
+  /** `<field path>: <message>` of the first issue, e.g. `spec.port: Invalid input`. */
+  readonly invalid: string;
+}
+
+export function isInvalid<T extends ProjectedObject>(object: T | InvalidProjection): object is InvalidProjection {
+  return 'invalid' in object && typeof object.invalid === 'string';
+}
+
+/** The fields a full policy schema must declare so that a bad spec can still be keyed. */
+interface EnvelopeShape extends z.core.$ZodShape {
+  readonly apiVersion: z.ZodType<string>;
+  readonly kind: z.ZodType<string>;
+  readonly metadata: z.ZodType<ObjectMeta>;
+}
+
+/**
+ * Wraps a full projection so that a valid envelope with a bad spec becomes an `InvalidProjection`
+ * instead of a parse failure. Bad apiVersion, kind or metadata still fail.
+ */
+export function failClosed<Shape extends EnvelopeShape>(
+  full: z.ZodObject<Shape>,
+): z.ZodType<z.output<z.ZodObject<Shape>> | InvalidProjection> {
+  const envelope = z.looseObject({
+    apiVersion: full.shape.apiVersion,
+    kind: full.shape.kind,
+    metadata: full.shape.metadata,
+  });
+  return envelope.transform((object): z.output<z.ZodObject<Shape>> | InvalidProjection => {
+    const { apiVersion, kind, metadata } = object;
+    const previous = object['invalid'];
+    if (typeof previous === 'string') return { apiVersion, kind, metadata, invalid: previous };
+    const result = full.safeParse(object);
+    if (result.success) return result.data;
+    return { apiVersion, kind, metadata, invalid: describeIssue(result.error.issues[0]) };
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (issue === undefined) return 'spec: Invalid input';
+  const path = formatPath(issue.path);
+  return `${path === '' ? '(root)' : path}: ${issue.message}`;
+}
+
+/** `spec.rules[0].matches[1].path`: dotted names, bracketed indexes and odd keys. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out;
+}

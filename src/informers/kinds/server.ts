@@ -1,0 +1,62 @@
+/**
+ * Linkerd Servers: a port on a set of pods (or external workloads) and how to treat its traffic.
+ * Fail-closed: a Server whose spec does not parse is kept as invalid, and its port denies.
+ */
+import { z } from 'zod';
+import { failClosed } from '../fail-closed.js';
+import type { KindSpec } from '../kind.js';
+import { metadataSchema } from '../object.js';
+
+/** A Kubernetes label selector; an empty one selects everything. */
+export const labelSelectorSchema = z.object({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z.array(z.object({
+    key: z.string().min(1),
+    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+    values: z.array(z.string()).optional(),
+  })).optional(),
+});
+
+export type LabelSelector = z.infer<typeof labelSelectorSchema>;
+
+/** An IANA service name, as a container port name must be: 1-15 of [a-z0-9-], a letter, no edge or double hyphens. */
+export const portNameSchema = z.string()
+  .regex(/^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/, 'expected a port name (IANA service name)')
+  .refine((name) => !name.includes('--'), 'expected a port name (IANA service name)');
+
+export const portNumberSchema = z.number().int().min(1).max(65535);
+
+export const proxyProtocolSchema = z.enum(['unknown', 'HTTP/1', 'HTTP/2', 'gRPC', 'opaque', 'TLS']);
+
+export type ProxyProtocol = z.infer<typeof proxyProtocolSchema>;
+
+const serverSpecSchema = z.object({
+  podSelector: labelSelectorSchema.optional(),
+  externalWorkloadSelector: labelSelectorSchema.optional(),
+  port: z.union([portNumberSchema, portNameSchema]),
+  /** Absent means `unknown` (protocol detection). */
+  proxyProtocol: proxyProtocolSchema.optional(),
+  /** v1beta3: the default for traffic no authorization matches; absent means `deny`. */
+  accessPolicy: z.string().optional(),
+}).refine(
+  (spec) => (spec.podSelector === undefined) !== (spec.externalWorkloadSelector === undefined),
+  { message: 'exactly one of podSelector and externalWorkloadSelector is required', path: ['podSelector'] },
+);
+
+export const validServerSchema = z.object({
+  apiVersion: z.literal(['policy.linkerd.io/v1beta3', 'policy.linkerd.io/v1beta2', 'policy.linkerd.io/v1beta1']),
+  kind: z.literal('Server'),
+  metadata: metadataSchema.extend({ namespace: z.string().min(1) }),
+  spec: serverSpecSchema,
+});
+
+export type ValidServer = z.infer<typeof validServerSchema>;
+
+export const serverSchema = failClosed(validServerSchema);
+
+export type Server = z.infer<typeof serverSchema>;
+
+export const serverKind: KindSpec<Server> = {
+  kind: 'Server', group: 'policy.linkerd.io', version: 'v1beta3', plural: 'servers', namespaced: true, optional: false,
+  schema: serverSchema,
+};

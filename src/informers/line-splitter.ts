@@ -1,0 +1,34 @@
+/**
+ * Splits a byte stream into lines (watch responses are one JSON object per line).
+ *
+ * Handles lines split across chunks and multi-byte characters split across chunks; a line longer
+ * than `maxLineBytes` is reported as an error rather than buffered without bound.
+ */
+import { StringDecoder } from 'node:string_decoder';
+
+export class LineTooLongError extends Error {
+  constructor(readonly limit: number) {
+    super(`watch line longer than ${limit} bytes`);
+    this.name = 'LineTooLongError';
+  }
+}
+
+export async function* lines(stream: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  for await (const chunk of stream) {
+    pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    let start = 0;
+    let newline = pending.indexOf('\n', start);
+    while (newline !== -1) {
+      const line = pending.slice(start, newline);
+      if (line.trim() !== '') yield line;
+      start = newline + 1;
+      newline = pending.indexOf('\n', start);
+    }
+    pending = pending.slice(start);
+    if (pending.length > maxLineBytes) throw new LineTooLongError(maxLineBytes);
+  }
+  pending += decoder.end();
+  if (pending.trim() !== '') yield pending;
+}

@@ -1,0 +1,116 @@
+/**
+ * The store's durable copy in LMDB: objects, per-resource resourceVersions, materialized views.
+ *
+ * Contract:
+ * - Opening never maps a file that has not been checked. A throwaway child process walks the whole
+ *   file first (`verify-store.ts`): a truncated or corrupt LMDB file makes a reader crash with
+ *   SIGBUS or SIGSEGV, so only a separate process can look at it safely. A missing, truncated,
+ *   corrupt or other-schema store is deleted and rebuilt from a list; it is never served.
+ * - Writes are write-behind: `write` queues one batch; everything queued in one call lands in one
+ *   LMDB transaction (lmdb-js commits the operations of one event turn together), so objects,
+ *   resourceVersions and views are always consistent with each other after a crash.
+ * - `backlog()` counts batches not yet committed, for the pipeline's backpressure.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { ObjectKey, ProjectedObject, ResourceId } from '../informers/object.js';
+import type { Logger } from '../observe/logger.js';
+
+export const storeSchemaVersion = 1;
+
+export interface StoreWrite {
+  readonly puts: readonly (readonly [ObjectKey, ProjectedObject])[];
+  readonly removes: readonly ObjectKey[];
+  readonly resourceVersions: readonly (readonly [ResourceId, string])[];
+  readonly viewPuts: readonly (readonly [string, unknown])[];
+  readonly viewRemoves: readonly string[];
+}
+
+export interface StoredState {
+  readonly resourceVersions: ReadonlyMap<ResourceId, string>;
+  readonly objects: readonly (readonly [ObjectKey, unknown])[];
+  readonly views: readonly (readonly [string, unknown])[];
+}
+
+export class StoreFile {
+  private pending = 0;
+  private lastWrite: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly root: RootDatabase, private readonly meta: Database<unknown, string>,
+    private readonly objects: Database<unknown, string>, private readonly views: Database<unknown, string>) {}
+
+  /** Opens the store at `dir`, first verifying it; `rebuilt` says why an old one was discarded. */
+  static async open(dir: string, log: Logger, options: { discard?: boolean } = {}): Promise<{ file: StoreFile; rebuilt: string | undefined }> {
+    let rebuilt: string | undefined;
+    if (options.discard === true) fs.rmSync(dir, { recursive: true, force: true });
+    if (fs.existsSync(dir)) {
+      const problem = await verifyInChild(dir);
+      if (problem !== undefined) {
+        log.warn('store discarded; it will be rebuilt from a list', { dir, reason: problem });
+        fs.rmSync(dir, { recursive: true, force: true });
+        rebuilt = problem;
+      }
+    }
+    const root = open({ path: dir, noSync: true, compression: false });
+    const meta = root.openDB<unknown, string>('meta', { encoding: 'json' });
+    const objects = root.openDB<unknown, string>('objects', {});
+    const views = root.openDB<unknown, string>('views', {});
+    if (meta.get('schema') === undefined) await meta.put('schema', { version: storeSchemaVersion });
+    return { file: new StoreFile(root, meta, objects, views), rebuilt };
+  }
+
+  load(): StoredState {
+    const resourceVersions = new Map<ResourceId, string>();
+    for (const { key, value } of this.meta.getRange({ start: 'rv:', end: 'rv;' })) {
+      if (typeof value === 'string') resourceVersions.set(key.slice(3) as ResourceId, value);
+    }
+    const objects: (readonly [ObjectKey, unknown])[] = [];
+    for (const { key, value } of this.objects.getRange({})) objects.push([key as ObjectKey, value]);
+    const views: (readonly [string, unknown])[] = [];
+    for (const { key, value } of this.views.getRange({})) views.push([key, value]);
+    return { resourceVersions, objects, views };
+  }
+
+  /** Queues one batch; all of it commits in one transaction. */
+  write(batch: StoreWrite): void {
+    let last: Promise<unknown> | undefined;
+    for (const [key, object] of batch.puts) last = this.objects.put(key, object);
+    for (const key of batch.removes) last = this.objects.remove(key);
+    for (const [resource, version] of batch.resourceVersions) last = this.meta.put(`rv:${resource}`, version);
+    for (const [key, view] of batch.viewPuts) last = this.views.put(key, view);
+    for (const key of batch.viewRemoves) last = this.views.remove(key);
+    if (last === undefined) return;
+    this.pending++;
+    this.lastWrite = last.finally(() => { this.pending--; });
+  }
+
+  backlog(): number {
+    return this.pending;
+  }
+
+  /** Resolves once everything written so far is committed. */
+  async flushed(): Promise<void> {
+    await this.lastWrite;
+    await this.root.flushed;
+  }
+
+  async close(): Promise<void> {
+    await this.flushed();
+    await this.root.close();
+  }
+}
+
+/** Runs the verifier in a child process; returns why the store is unusable, or undefined. */
+function verifyInChild(dir: string): Promise<string | undefined> {
+  const script = fileURLToPath(new URL('./verify-store.js', import.meta.url));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, dir], { timeout: 60_000, maxBuffer: 1024 * 1024 }, (error, stdout) => {
+      if (error === null) return resolve(undefined);
+      const signal = (error as { signal?: string | null }).signal;
+      if (signal) return resolve(`the verifier crashed reading it (${signal}): truncated or corrupt`);
+      resolve(stdout.trim() || error.message);
+    });
+  });
+}
