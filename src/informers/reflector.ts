@@ -57,7 +57,8 @@ export interface ReflectorOptions {
 
 const watchEnvelope = z.object({
   type: z.enum(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']),
-  object: z.object({ metadata: z.object({ resourceVersion: z.string().optional() }).optional() }).passthrough(),
+  // Loose: the envelope check must hand the whole object on to the kind's projection.
+  object: z.looseObject({ metadata: z.looseObject({ resourceVersion: z.string().optional() }).optional() }),
 });
 
 const statusBody = z.object({ code: z.number().optional(), message: z.string().optional(), reason: z.string().optional() });
