@@ -171,6 +171,7 @@ class ReflectorLoop {
     this.known.clear();
     for (const [key, object] of listed) this.known.set(key, object.metadata.resourceVersion);
     this.resourceVersion = listVersion;
+    for (const change of changes) this.options.metrics?.informerEvents.inc({ resource: this.resource, type: change.type });
     this.out.next({ type: 'RELISTED', resource: this.resource, resourceVersion: listVersion, changes });
     this.markSynced();
     return served;

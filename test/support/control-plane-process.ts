@@ -1,0 +1,109 @@
+/**
+ * `sinew control-plane` as a real child process, for end-to-end tests: started against a fake
+ * API server's kubeconfig, its admin port read from its start-up log line.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { fold } from '../../src/streams/differ.js';
+import type { SnapshotItem } from '../../src/streams/snapshot.js';
+import type { ViewMessage } from '../../src/streams/view-message.js';
+
+export const sinewBin = path.resolve('bin/sinew.js');
+
+export interface ControlPlaneProcess {
+  readonly child: ChildProcess;
+  readonly adminPort: number;
+  stderr(): string;
+  /** SIGTERM and wait; resolves to the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+export async function startControlPlane(args: readonly string[]): Promise<ControlPlaneProcess> {
+  const child = spawn(process.execPath, [sinewBin, 'control-plane', '--admin-addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const adminPort = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`control plane did not start:\n${stderr}`)), 15_000);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr += chunk;
+      const match = /control plane started.*admin=[\d.]+:(\d+)/.exec(stderr);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`control plane exited:\n${stderr}`));
+    });
+  });
+  return {
+    child, adminPort, stderr: () => stderr,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export async function getText(port: number, urlPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: urlPath }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { body += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+export async function waitReady(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await getText(port, '/ready')).status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('control plane never became ready');
+}
+
+/** A subscriber over the admin server's NDJSON view stream, folding what it receives. */
+export class ViewStreamClient {
+  readonly items = new Map<string, SnapshotItem>();
+  exists = false;
+  private readonly request: http.ClientRequest;
+
+  constructor(port: number, key: string) {
+    let buffered = '';
+    this.request = http.get({ host: '127.0.0.1', port, path: `/views/${encodeURIComponent(key)}?watch=true` }, (response) => {
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffered += chunk;
+        for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
+          this.apply(JSON.parse(buffered.slice(0, newline)) as ViewMessage);
+          buffered = buffered.slice(newline + 1);
+        }
+      });
+    });
+    this.request.on('error', () => undefined);
+  }
+
+  private apply(message: ViewMessage): void {
+    if (message.type === 'snapshot') {
+      this.items.clear();
+      this.exists = message.exists;
+      for (const item of message.items) this.items.set(item.name, item);
+    } else fold(this.items, message);
+  }
+
+  close(): void {
+    this.request.destroy();
+  }
+}
