@@ -1,11 +1,13 @@
 // Lint rules: the type checker does most of the work; these catch what it cannot.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['**/*.js'], languageOptions: { globals: globals.node } },
   {
     files: ['**/*.ts'],
     rules: {

@@ -17,6 +17,7 @@ import type { Logger } from '../observe/logger.js';
 import type { ObjectChange } from './event.js';
 import { type KindSpec, keyOf, resourceId } from './kind.js';
 import { jsonValues, JsonSyntaxError } from './json-values.js';
+import { allKinds } from './kinds/index.js';
 import type { ProjectedObject } from './object.js';
 import { project } from './projection.js';
 import { tombstoneSchema } from './tombstone.js';
@@ -111,19 +112,29 @@ function projectEntry(spec: KindSpec, type: string, raw: unknown): ProjectedObje
   return identity.success ? identity.data : undefined;
 }
 
-/** Appends changes to a log file, one line each. Writes are synchronous and whole-line. */
+/**
+ * Appends changes to a log file, one line each. Writes are synchronous and whole-line. Every object
+ * is projected again on the way out, so whatever a caller hands in, the file holds only what the
+ * projections keep (no env, no Secrets); a change that fits no projection is not written.
+ */
 export class EventLogWriter {
   private readonly fd: number;
+  private readonly byResource: ReadonlyMap<string, KindSpec>;
 
-  constructor(readonly file: string, private readonly now: () => Date = () => new Date()) {
+  constructor(readonly file: string, private readonly now: () => Date = () => new Date(), kinds: readonly KindSpec[] = allKinds) {
+    this.byResource = new Map(kinds.map((spec) => [resourceId(spec), spec]));
     this.fd = fs.openSync(file, 'a');
   }
 
   write(changes: readonly ObjectChange[]): void {
-    if (changes.length === 0) return;
     const at = this.now().toISOString();
-    const text = changes.map((change) => JSON.stringify({ at, type: change.type, object: change.object })).join('\n') + '\n';
-    fs.writeSync(this.fd, text);
+    const lines: string[] = [];
+    for (const change of changes) {
+      const spec = this.byResource.get(change.resource);
+      const object = spec === undefined ? undefined : projectEntry(spec, change.type, change.object);
+      if (object !== undefined) lines.push(JSON.stringify({ at, type: change.type, object }));
+    }
+    if (lines.length > 0) fs.writeSync(this.fd, lines.join('\n') + '\n');
   }
 
   close(): void {

@@ -35,8 +35,10 @@ export async function* jsonValues(chunks: AsyncIterable<string>): AsyncGenerator
         else if (c === 34) inString = false;
         continue;
       }
-      if (c === 34) inString = true;
-      else if (c === 123 || c === 91) {
+      if (c === 34) {
+        if (depth === 0) throw new JsonSyntaxError('unexpected string outside an object', line);
+        inString = true;
+      } else if (c === 123 || c === 91) {
         if (depth === 0) { start = i; startLine = line; }
         depth++;
       } else if (c === 125 || c === 93) {

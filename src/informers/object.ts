@@ -42,9 +42,12 @@ export interface ProjectedObject {
   readonly metadata: Readonly<ObjectMeta>;
 }
 
-/** Freezes an object and everything it holds. Returns the same object, typed read-only. */
+/**
+ * Freezes an object and everything it holds, even below a level someone already froze.
+ * Returns the same object, typed read-only.
+ */
 export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (value !== null && typeof value === 'object') {
     Object.freeze(value);
     for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
   }

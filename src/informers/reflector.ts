@@ -308,14 +308,8 @@ class ReflectorLoop {
   }
 
   private async statusError(response: ApiResponse): Promise<ApiError> {
-    let message = '';
-    try {
-      const parsed = statusBody.safeParse(JSON.parse(await readBody(response.body, 1024 * 1024)));
-      message = parsed.success ? parsed.data.message ?? parsed.data.reason ?? '' : '';
-    } catch (error) {
-      message = `(unreadable status body: ${describe(error)})`;
-    }
     const retryAfter = response.headers['retry-after'];
+    const message = await statusMessage(response);
     return apiErrorFor(response.status, `${this.resource}: ${message}`, typeof retryAfter === 'string' ? retryAfter : undefined);
   }
 
@@ -329,6 +323,16 @@ class ReflectorLoop {
       }
       this.signal.addEventListener('abort', done, { once: true });
     });
+  }
+}
+
+/** The message of an error response's Status body, or why it could not be read. */
+async function statusMessage(response: ApiResponse): Promise<string> {
+  try {
+    const parsed = statusBody.safeParse(JSON.parse(await readBody(response.body, 1024 * 1024)));
+    return parsed.success ? parsed.data.message ?? parsed.data.reason ?? '' : '';
+  } catch (error) {
+    return `(unreadable status body: ${describe(error)})`;
   }
 }
 

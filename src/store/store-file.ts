@@ -26,6 +26,8 @@ export interface StoreWrite {
   readonly resourceVersions: readonly (readonly [ResourceId, string])[];
   readonly viewPuts: readonly (readonly [string, unknown])[];
   readonly viewRemoves: readonly string[];
+  /** How many objects and views the store holds once this batch is in, for the verifier. */
+  readonly counts: { readonly objects: number; readonly views: number };
 }
 
 export interface StoredState {
@@ -73,17 +75,20 @@ export class StoreFile {
     return { resourceVersions, objects, views };
   }
 
-  /** Queues one batch; all of it commits in one transaction. */
+  /** Queues one batch; all of it commits in one transaction (lmdb-js commits one event turn together). */
   write(batch: StoreWrite): void {
-    let last: Promise<unknown> | undefined;
-    for (const [key, object] of batch.puts) last = this.objects.put(key, object);
-    for (const key of batch.removes) last = this.objects.remove(key);
-    for (const [resource, version] of batch.resourceVersions) last = this.meta.put(`rv:${resource}`, version);
-    for (const [key, view] of batch.viewPuts) last = this.views.put(key, view);
-    for (const key of batch.viewRemoves) last = this.views.remove(key);
-    if (last === undefined) return;
+    const changes = batch.puts.length + batch.removes.length + batch.resourceVersions.length
+      + batch.viewPuts.length + batch.viewRemoves.length;
+    if (changes === 0) return;
+    for (const [key, object] of batch.puts) void this.objects.put(key, object);
+    for (const key of batch.removes) void this.objects.remove(key);
+    for (const [resource, version] of batch.resourceVersions) void this.meta.put(`rv:${resource}`, version);
+    for (const [key, view] of batch.viewPuts) void this.views.put(key, view);
+    for (const key of batch.viewRemoves) void this.views.remove(key);
+    void this.meta.put('count:objects', batch.counts.objects);
+    const committed = this.meta.put('count:views', batch.counts.views);
     this.pending++;
-    this.lastWrite = last.finally(() => { this.pending--; });
+    this.lastWrite = committed.finally(() => { this.pending--; });
   }
 
   backlog(): number {

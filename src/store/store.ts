@@ -178,6 +178,7 @@ export class Store {
       resourceVersions: [...versions],
       viewPuts: viewEntries.filter((entry): entry is [string, Snapshot] => entry[1] !== null),
       viewRemoves: viewEntries.filter(([, view]) => view === null).map(([key]) => key),
+      counts: { objects: this.index.size(), views: this.views.size },
     });
     this.options.metrics?.storeCommits.inc();
   }
@@ -208,7 +209,8 @@ export class Store {
 
 function rebuildReason(reason: string): string {
   if (reason.startsWith('schema version')) return 'schema';
-  if (reason.includes('crashed') || reason.includes('shorter')) return 'truncated_or_corrupt';
+  if (reason.includes('crashed') || reason.includes('shorter') || reason.startsWith('corrupt')
+    || reason.startsWith('unreadable')) return 'truncated_or_corrupt';
   if (reason.startsWith('no data')) return 'missing';
   if (reason.includes('no longer parses')) return 'projection_changed';
   return 'invalid';

@@ -2,8 +2,10 @@
  * Verifies a store directory, as a child process of the one that wants to open it.
  *
  * Walks every entry of every database: the schema version must be ours, every object must parse
- * with its kind's projection and sit under its own key, every view must be a snapshot. Prints the
- * first problem and exits 1. If the file is truncated or corrupt, LMDB may crash this process with
+ * with its kind's projection and sit under its own key, every view must be a snapshot, and each
+ * walk must meet as many entries as LMDB's own count and the count the store wrote with its last
+ * commit (lmdb-js ends an iteration quietly at a corrupt page, so a short walk is corruption).
+ * Prints the first problem and exits 1. If the file is truncated or corrupt, LMDB may crash this process with
  * SIGBUS or SIGSEGV; the parent reads that as "corrupt", which is why this runs apart.
  */
 import fs from 'node:fs';
@@ -26,20 +28,38 @@ export function verifyStore(dir: string): string | undefined {
       return `schema version ${JSON.stringify(schema?.version)} is not ${storeSchemaVersion}`;
     }
     const kinds = new Map(allKinds.map((spec) => [resourceId(spec) as string, spec]));
-    for (const { key, value } of root.openDB<unknown, string>('objects', {}).getRange({})) {
+    const objects = root.openDB<unknown, string>('objects', {});
+    let walked = 0;
+    for (const { key, value } of objects.getRange({})) {
+      walked++;
       const spec = kinds.get(resourceOfKey(key as never));
       if (spec === undefined) return `object ${JSON.stringify(key)} is of no known resource`;
       const parsed = spec.schema.safeParse(value);
       if (!parsed.success) return `object ${JSON.stringify(key)} does not parse: ${parsed.error.issues[0]?.message ?? ''}`;
       if (keyOf(resourceId(spec), parsed.data) !== key) return `object ${JSON.stringify(key)} is stored under another key`;
     }
-    for (const { key, value } of root.openDB<unknown, string>('views', {}).getRange({})) {
+    const objectsProblem = countProblem('objects', walked, entryCount(objects), meta.get('count:objects'));
+    if (objectsProblem !== undefined) return objectsProblem;
+    const views = root.openDB<unknown, string>('views', {});
+    walked = 0;
+    for (const { key, value } of views.getRange({})) {
+      walked++;
       if (!snapshotSchema.safeParse(value).success) return `view ${JSON.stringify(key)} is not a snapshot`;
     }
-    return undefined;
+    return countProblem('views', walked, entryCount(views), meta.get('count:views'));
   } finally {
     root.close();
   }
+}
+
+function entryCount(db: { getStats(): object }): unknown {
+  return (db.getStats() as { entryCount?: unknown }).entryCount;
+}
+
+function countProblem(what: string, walked: number, lmdbCount: unknown, written: unknown): string | undefined {
+  if (walked !== lmdbCount) return `corrupt: the walk met ${walked} ${what} where LMDB counts ${String(lmdbCount)}`;
+  if (written !== undefined && walked !== written) return `corrupt: the walk met ${walked} ${what} where the last commit left ${String(written)}`;
+  return undefined;
 }
 
 if (process.argv[1] !== undefined && import.meta.url.endsWith(path.basename(process.argv[1]))) {

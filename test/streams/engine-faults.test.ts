@@ -125,6 +125,23 @@ describe('engine under API server faults', function () {
     assert.equal(malformed.values.find((value) => value.labels.resource === 'services')?.value, 1);
   });
 
+  it('counts and skips an object that fails its projection, logs it once, and keeps going', async () => {
+    const engine = await start();
+    await converges(api, engine);
+    const bad = pod('default', 'bad\nname', { ip: '10.0.9.9' });
+    (bad.spec as { containers: unknown }).containers = 'not a list';
+    api.create('pods', bad);
+    bad.metadata = { ...(bad.metadata as object), labels: { touched: 'yes' } };
+    api.apply('pods', bad);
+    churn(api, 3);
+    api.create('pods', pod('default', 'after', { ip: '10.0.9.10' }));
+    await converges(api, engine).catch(() => undefined);
+    const skipped = await engine.metrics.informerProjectionErrors.get();
+    assert.equal(skipped.values.find((value) => value.labels.resource === 'pods')?.value, 2);
+    assert.ok(engine.engine.store.view.get('pods/default/after' as never), 'later pods still arrive');
+    assert.equal(engine.engine.store.view.get('pods/default/bad\nname' as never), undefined);
+  });
+
   for (const status of [429, 500, 403] as const) {
     it(`backs off on ${status} from LIST and recovers`, async () => {
       api.failLists('pods', status, 2);
