@@ -290,10 +290,26 @@ class ReflectorLoop {
     return new MalformedEventError(`${this.resource}: ${message}`);
   }
 
+  /**
+   * Starts a request; `requestTimeoutMs` bounds only the wait for the response headers. A body is
+   * bounded by idle timers instead, so a healthy watch lives its full timeoutSeconds.
+   */
   private async request(path: string, query: Record<string, string>): Promise<ApiResponse> {
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000);
-    const signal = AbortSignal.any([this.signal, timeout]);
-    return this.options.client.get(path, query, signal);
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    this.signal.addEventListener('abort', abort, { once: true });
+    const timer = setTimeout(() => controller.abort(new ApiError('no response headers in time', 0, 'retryable')),
+      this.options.requestTimeoutMs ?? 60_000);
+    try {
+      const response = await this.options.client.get(path, query, controller.signal);
+      response.body.once('close', () => this.signal.removeEventListener('abort', abort));
+      return response;
+    } catch (error) {
+      this.signal.removeEventListener('abort', abort);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async readJson(response: ApiResponse, what: string): Promise<unknown> {

@@ -72,6 +72,24 @@ describe('engine under API server faults', function () {
     assert.equal(lists(api, 'endpointslices.discovery.k8s.io'), before);
   });
 
+  it('keeps a healthy watch open past the request timeout, which bounds only the wait for headers', async () => {
+    running = await startEngine(api, { viewKeys, requestTimeoutMs: 150 });
+    await api.waitForOpenWatches(3);
+    const watches = api.requests({ verb: 'watch' }).length;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    churn(api, 2);
+    await converges(api, running);
+    assert.equal(api.requests({ verb: 'watch' }).length, watches, 'no watch was cut and restarted');
+  });
+
+  it('gives up on a LIST whose headers never come, and recovers', async () => {
+    api.stallNext('pods', 'list');
+    running = await startEngine(api, { viewKeys, requestTimeoutMs: 200 });
+    await api.waitForRequests({ verb: 'list', resource: 'pods' }, 2);
+    api.unstall();
+    await converges(api, running);
+  });
+
   it('relists on 410 Gone at watch start', async () => {
     const engine = await start();
     await converges(api, engine);

@@ -64,7 +64,7 @@ export interface RunningEngine {
 }
 
 export async function startEngine(api: FakeApiServer, options: {
-  storeDir?: string; viewKeys?: readonly string[]; policy?: BackpressurePolicy; watchTimeoutSeconds?: number;
+  storeDir?: string; viewKeys?: readonly string[]; policy?: BackpressurePolicy; watchTimeoutSeconds?: number; requestTimeoutMs?: number;
 } = {}): Promise<RunningEngine> {
   const metrics = createEngineMetrics();
   const engine = await createEngine({ storeDir: options.storeDir, kinds: engineKinds, reconcilers: allReconcilers, log: silentLogger, metrics });
@@ -77,7 +77,7 @@ export async function startEngine(api: FakeApiServer, options: {
   }
   const source = informers({
     client: kubeApiClient(api.kubeConfig()), kinds: engineKinds, seed: (resource) => engine.store.seed(resource),
-    log: silentLogger, metrics, backoff: fastBackoff, requestTimeoutMs: 2000,
+    log: silentLogger, metrics, backoff: fastBackoff, requestTimeoutMs: options.requestTimeoutMs ?? 2000,
     watchTimeoutSeconds: () => options.watchTimeoutSeconds ?? 60,
   }).pipe(map((event) => ({ at: undefined, event })));
   const pipeline: RunningPipeline = startPipeline({ source, loop: engine.loop, batching: { kind: 'time', maxMs: 2, maxEvents: 500 } });
