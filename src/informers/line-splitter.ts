@@ -13,22 +13,25 @@ export class LineTooLongError extends Error {
   }
 }
 
-export async function* lines(stream: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<string> {
+/** The complete lines of each chunk, as one array per chunk (one async step per chunk, not per line). */
+export async function* lineBatches(stream: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<readonly string[]> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   for await (const chunk of stream) {
     pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    const batch: string[] = [];
     let start = 0;
     let newline = pending.indexOf('\n', start);
     while (newline !== -1) {
       const line = pending.slice(start, newline);
-      if (line.trim() !== '') yield line;
+      if (line.trim() !== '') batch.push(line);
       start = newline + 1;
       newline = pending.indexOf('\n', start);
     }
     pending = pending.slice(start);
     if (pending.length > maxLineBytes) throw new LineTooLongError(maxLineBytes);
+    if (batch.length > 0) yield batch;
   }
   pending += decoder.end();
-  if (pending.trim() !== '') yield pending;
+  if (pending.trim() !== '') yield [pending];
 }

@@ -25,7 +25,7 @@ import { ApiError, ExpiredError, MalformedEventError, apiErrorFor } from './api-
 import { type BackoffPolicy, defaultBackoff, nextDelay, startBackoff } from './backoff.js';
 import type { InformerEvent, ObjectChange } from './event.js';
 import { apiVersionOf, collectionPath, type KindSpec, keyOf, resourceId } from './kind.js';
-import { lines } from './line-splitter.js';
+import { lineBatches } from './line-splitter.js';
 import type { ObjectKey, ProjectedObject, ResourceId } from './object.js';
 import { tombstone } from './tombstone.js';
 import { projectionFailure, project } from './projection.js';
@@ -54,12 +54,6 @@ export interface ReflectorOptions {
   readonly random?: () => number;
   readonly awaitCapacity?: () => Promise<void> | undefined;
 }
-
-const watchEnvelope = z.object({
-  type: z.enum(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']),
-  // Loose: the envelope check must hand the whole object on to the kind's projection.
-  object: z.looseObject({ metadata: z.looseObject({ resourceVersion: z.string().optional() }).optional() }),
-});
 
 const statusBody = z.object({ code: z.number().optional(), message: z.string().optional(), reason: z.string().optional() });
 
@@ -203,9 +197,9 @@ class ReflectorLoop {
     let sawEvents = false;
     const idle = new IdleTimer(idleLimitMs, () => response.body.destroy(new ApiError('watch idle', 0, 'retryable')));
     try {
-      for await (const line of lines(response.body, this.options.maxLineBytes ?? 16 * 1024 * 1024)) {
+      for await (const batch of lineBatches(response.body, this.options.maxLineBytes ?? 16 * 1024 * 1024)) {
         idle.touch();
-        this.handleLine(line);
+        for (const line of batch) this.handleLine(line);
         sawEvents = true;
         const wait = this.options.awaitCapacity?.();
         if (wait !== undefined) await wait;
@@ -224,16 +218,16 @@ class ReflectorLoop {
     } catch (error) {
       throw this.malformed(`not JSON: ${(error as Error).message}`);
     }
-    const envelope = watchEnvelope.safeParse(parsed);
-    if (!envelope.success) throw this.malformed(`not a watch event: ${envelope.error.issues[0]?.message ?? ''}`);
-    const { type, object } = envelope.data;
+    const envelope = watchEvent(parsed);
+    if (typeof envelope === 'string') throw this.malformed(`not a watch event: ${envelope}`);
+    const { type, object } = envelope;
     if (type === 'ERROR') {
       const status = statusBody.safeParse(object);
       const code = status.success ? status.data.code ?? 0 : 0;
       const message = status.success ? status.data.message ?? '' : '';
       throw apiErrorFor(code === 0 ? 500 : code, `watch error: ${message}`);
     }
-    const version = object.metadata?.resourceVersion;
+    const version = resourceVersionOf(object);
     if (version === undefined || version === '') throw this.malformed(`${type} event without metadata.resourceVersion`);
     if (type === 'BOOKMARK') {
       this.resourceVersion = version;
@@ -340,6 +334,28 @@ class ReflectorLoop {
       this.signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+const watchEventTypes: ReadonlySet<string> = new Set<WatchEventType>(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+/**
+ * Checks the envelope of a watch line by hand: it runs once per event on the hot path, and the
+ * object itself goes on to its kind's zod projection untouched. Returns what is wrong, or the event.
+ */
+function watchEvent(parsed: unknown): { type: WatchEventType; object: object } | string {
+  if (parsed === null || typeof parsed !== 'object') return 'not an object';
+  const { type, object } = parsed as { type?: unknown; object?: unknown };
+  if (typeof type !== 'string' || !watchEventTypes.has(type)) return `type ${JSON.stringify(type)} is not a watch event type`;
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) return 'object is not an object';
+  return { type: type as WatchEventType, object };
+}
+
+function resourceVersionOf(object: object): string | undefined {
+  const metadata = (object as { metadata?: unknown }).metadata;
+  if (metadata === null || typeof metadata !== 'object') return undefined;
+  const version = (metadata as { resourceVersion?: unknown }).resourceVersion;
+  return typeof version === 'string' ? version : undefined;
 }
 
 /** The message of an error response's Status body, or why it could not be read. */

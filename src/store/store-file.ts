@@ -6,6 +6,11 @@
  *   file first (`verify-store.ts`): a truncated or corrupt LMDB file makes a reader crash with
  *   SIGBUS or SIGSEGV, so only a separate process can look at it safely. A missing, truncated,
  *   corrupt or other-schema store is deleted and rebuilt from a list; it is never served.
+ * - The one exception: a store this code closed cleanly, untouched since, written by the same
+ *   projection code (its fingerprint is in the store), is opened as 'clean-close' and trusted. `close` leaves a note of
+ *   data.mdb's size, mtime and inode beside it; `open` deletes the note before anything else, and
+ *   skips the walk only when the file still matches it exactly (any write, truncation or crash
+ *   since changes or removes it).
  * - Writes are write-behind: `write` queues one batch; everything queued in one call lands in one
  *   LMDB transaction (lmdb-js commits the operations of one event turn together), so objects,
  *   resourceVersions and views are always consistent with each other after a crash.
@@ -13,12 +18,35 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { ObjectKey, ProjectedObject, ResourceId } from '../informers/object.js';
 import type { Logger } from '../observe/logger.js';
+import { projectionFingerprint } from './projection-fingerprint.js';
 
-export const storeSchemaVersion = 1;
+export const storeSchemaVersion = 2;
+
+/**
+ * Where msgpack keeps the record structures shared by all values of a database: objects of one
+ * kind share their shape, so values stay small and decode fast. LMDB counts this entry too.
+ */
+export const structuresKey = Symbol.for('sinew.structures');
+
+export interface StoreDatabases {
+  readonly meta: Database<unknown, string>;
+  readonly objects: Database<unknown, string>;
+  readonly views: Database<unknown, string>;
+}
+
+/** Opens the store's databases the one way both the store and its verifier must read them. */
+export function openDatabases(root: RootDatabase): StoreDatabases {
+  return {
+    meta: root.openDB<unknown, string>('meta', { encoding: 'json' }),
+    objects: root.openDB<unknown, string>('objects', { sharedStructuresKey: structuresKey }),
+    views: root.openDB<unknown, string>('views', { sharedStructuresKey: structuresKey }),
+  };
+}
 
 export interface StoreWrite {
   readonly puts: readonly (readonly [ObjectKey, ProjectedObject])[];
@@ -36,31 +64,38 @@ export interface StoredState {
   readonly views: readonly (readonly [string, unknown])[];
 }
 
+/** How a store came to be served: created empty, walked by the verifier, or trusted after a clean close. */
+export type StoreOpening = 'new' | 'verified' | 'clean-close';
+
 export class StoreFile {
   private pending = 0;
   private lastWrite: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly root: RootDatabase, private readonly meta: Database<unknown, string>,
+  private constructor(private readonly dir: string, private readonly root: RootDatabase, private readonly meta: Database<unknown, string>,
     private readonly objects: Database<unknown, string>, private readonly views: Database<unknown, string>) {}
 
   /** Opens the store at `dir`, first verifying it; `rebuilt` says why an old one was discarded. */
-  static async open(dir: string, log: Logger, options: { discard?: boolean } = {}): Promise<{ file: StoreFile; rebuilt: string | undefined }> {
+  static async open(dir: string, log: Logger, options: { discard?: boolean } = {}): Promise<{ file: StoreFile; rebuilt: string | undefined; opened: StoreOpening }> {
     let rebuilt: string | undefined;
+    let opened: StoreOpening = 'new';
     if (options.discard === true) fs.rmSync(dir, { recursive: true, force: true });
-    if (fs.existsSync(dir)) {
+    if (fs.existsSync(dir) && takeCleanCloseNote(dir)) opened = 'clean-close';
+    else if (fs.existsSync(dir)) {
+      opened = 'verified';
       const problem = await verifyInChild(dir);
       if (problem !== undefined) {
         log.warn('store discarded; it will be rebuilt from a list', { dir, reason: problem });
         fs.rmSync(dir, { recursive: true, force: true });
         rebuilt = problem;
+        opened = 'new';
       }
     }
     const root = open({ path: dir, noSync: true, compression: false });
-    const meta = root.openDB<unknown, string>('meta', { encoding: 'json' });
-    const objects = root.openDB<unknown, string>('objects', {});
-    const views = root.openDB<unknown, string>('views', {});
+    const { meta, objects, views } = openDatabases(root);
     if (meta.get('schema') === undefined) await meta.put('schema', { version: storeSchemaVersion });
-    return { file: new StoreFile(root, meta, objects, views), rebuilt };
+    if (opened === 'clean-close' && meta.get('projections') !== projectionFingerprint()) opened = 'verified';
+    await meta.put('projections', projectionFingerprint());
+    return { file: new StoreFile(dir, root, meta, objects, views), rebuilt, opened };
   }
 
   load(): StoredState {
@@ -104,7 +139,39 @@ export class StoreFile {
   async close(): Promise<void> {
     await this.flushed();
     await this.root.close();
+    writeCleanCloseNote(this.dir);
   }
+}
+
+const noteName = 'clean-close.json';
+
+function fileStamp(dir: string): string | undefined {
+  try {
+    const stat = fs.statSync(path.join(dir, 'data.mdb'), { bigint: true });
+    return JSON.stringify({ size: String(stat.size), mtimeNs: String(stat.mtimeNs), ino: String(stat.ino), schema: storeSchemaVersion });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function writeCleanCloseNote(dir: string): void {
+  const stamp = fileStamp(dir);
+  if (stamp !== undefined) fs.writeFileSync(path.join(dir, noteName), stamp);
+}
+
+/** Removes the clean-close note and says whether data.mdb is still exactly what it describes. */
+function takeCleanCloseNote(dir: string): boolean {
+  const note = path.join(dir, noteName);
+  let text: string;
+  try {
+    text = fs.readFileSync(note, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  fs.rmSync(note, { force: true });
+  return text === fileStamp(dir);
 }
 
 /** Runs the verifier in a child process; returns why the store is unusable, or undefined. */

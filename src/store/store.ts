@@ -20,7 +20,7 @@ import type { Logger } from '../observe/logger.js';
 import type { EngineMetrics } from '../observe/metrics.js';
 import type { Snapshot } from '../streams/snapshot.js';
 import { ObjectIndex } from './object-index.js';
-import { StoreFile } from './store-file.js';
+import { StoreFile, type StoreOpening } from './store-file.js';
 import type { StoreView } from './store-view.js';
 import { loadStoredState } from './stored-state.js';
 
@@ -42,6 +42,8 @@ export interface StoreOptions {
 
 export class Store {
   readonly view: StoreView;
+  /** How the durable copy was opened (undefined for a store in memory). */
+  opened: StoreOpening | undefined;
   private readonly index = new ObjectIndex();
   private readonly versions = new Map<ResourceId, string>();
   private readonly syncedResources = new Set<ResourceId>();
@@ -63,17 +65,18 @@ export class Store {
 
   static async open(options: StoreOptions): Promise<Store> {
     if (options.dir === undefined) return new Store(options, undefined);
-    let { file, rebuilt } = await StoreFile.open(options.dir, options.log);
-    let state = loadStoredState(file.load());
+    let { file, rebuilt, opened } = await StoreFile.open(options.dir, options.log);
+    let state = loadStoredState(file.load(), opened === 'clean-close');
     if ('problem' in state) {
       options.log.warn('store discarded; it will be rebuilt from a list', { dir: options.dir, reason: state.problem });
       await file.close();
       rebuilt = state.problem;
-      ({ file } = await StoreFile.open(options.dir, options.log, { discard: true }));
+      ({ file, opened } = await StoreFile.open(options.dir, options.log, { discard: true }));
       state = { resourceVersions: new Map(), objects: [], views: [] };
     }
     if (rebuilt !== undefined) options.metrics?.storeRebuilds.inc({ reason: rebuildReason(rebuilt) });
     const store = new Store(options, file);
+    store.opened = opened;
     for (const [key, object] of state.objects) store.index.put(key, object);
     for (const [resource, version] of state.resourceVersions) {
       store.versions.set(resource, version);

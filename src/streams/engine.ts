@@ -12,6 +12,8 @@ import { ViewHub } from './view-hub.js';
 
 export interface Engine {
   readonly store: Store;
+  /** Resolves once the first full reconcile after opening has run. */
+  readonly settled: Promise<void>;
   readonly hub: ViewHub;
   readonly loop: ReconcileLoop;
   close(): Promise<void>;
@@ -34,11 +36,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   });
   const hub = new ViewHub((key) => store.getView(key), options.metrics);
   const loop = new ReconcileLoop({ store, reconcilers: options.reconcilers, hub, log: options.log, metrics: options.metrics });
-  // Level-based: whatever the stored views say, bring them in line with the stored objects.
-  loop.reconcileAll();
+  // Serve the stored views at once; then, level-based, bring them in line with the stored objects
+  // (reconciler code may have changed since they were written). Subscribers see any difference as
+  // ordinary deltas.
+  const settled = new Promise<void>((resolve) => setImmediate(() => {
+    loop.reconcileAll();
+    resolve();
+  }));
   return {
-    store, hub, loop,
+    store, hub, loop, settled,
     async close() {
+      await settled;
       loop.shutdown();
       hub.closeAll();
       await store.close();
