@@ -1,5 +1,12 @@
 /** The reconcilers the control plane runs, in a stable order. */
 import { endpointsReconciler } from './endpoints.js';
+import { profilesReconciler } from './profiles.js';
+import { defaultMeshConfig, type MeshConfig } from './mesh-config.js';
 import type { Reconciler } from './reconciler.js';
 
-export const allReconcilers: readonly Reconciler[] = [endpointsReconciler as Reconciler];
+export function reconcilersFor(config: MeshConfig): readonly Reconciler[] {
+  return [endpointsReconciler(config) as Reconciler, profilesReconciler(config) as Reconciler];
+}
+
+/** The reconcilers with Linkerd's default settings (replay, tests). */
+export const allReconcilers: readonly Reconciler[] = reconcilersFor(defaultMeshConfig);

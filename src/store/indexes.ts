@@ -7,7 +7,7 @@
  */
 import type { ProjectedObject, ResourceId } from '../informers/object.js';
 
-export type IndexName = 'namespace' | 'podIp' | 'sliceService' | 'label';
+export type IndexName = 'namespace' | 'podIp' | 'sliceService' | 'slicePod' | 'podOwner' | 'serviceIp' | 'label';
 
 export interface IndexEntry {
   readonly index: IndexName;
@@ -17,6 +17,8 @@ export interface IndexEntry {
 const serviceNameLabel = 'kubernetes.io/service-name';
 
 interface WithPodIps { readonly status?: { readonly podIP?: string; readonly podIPs?: readonly { readonly ip: string }[] } }
+interface WithEndpoints { readonly endpoints?: readonly { readonly targetRef?: { readonly kind?: string; readonly name?: string } }[] }
+interface WithClusterIps { readonly spec?: { readonly clusterIP?: string; readonly clusterIPs?: readonly string[] } }
 
 export function indexEntries(resource: ResourceId, object: ProjectedObject): IndexEntry[] {
   const { namespace, labels } = object.metadata;
@@ -32,9 +34,23 @@ export function indexEntries(resource: ResourceId, object: ProjectedObject): Ind
     for (const { ip } of status?.podIPs ?? []) ips.add(ip);
     for (const ip of ips) entries.push({ index: 'podIp', value: ip });
   }
+  if (resource === 'pods' && namespace !== undefined) {
+    const owner = object.metadata.ownerReferences?.find((reference) => reference.controller === true);
+    if (owner !== undefined) entries.push({ index: 'podOwner', value: `${namespace}/${owner.kind}/${owner.name}` });
+  }
   if (resource === 'endpointslices.discovery.k8s.io' && namespace !== undefined) {
     const service = labels?.[serviceNameLabel];
     if (service !== undefined) entries.push({ index: 'sliceService', value: `${namespace}/${service}` });
+    const pods = new Set<string>();
+    for (const endpoint of (object as WithEndpoints).endpoints ?? []) {
+      if (endpoint.targetRef?.kind === 'Pod' && endpoint.targetRef.name !== undefined) pods.add(endpoint.targetRef.name);
+    }
+    for (const pod of pods) entries.push({ index: 'slicePod', value: `${namespace}/${pod}` });
+  }
+  if (resource === 'services') {
+    const spec = (object as WithClusterIps).spec;
+    const ips = new Set([spec?.clusterIP, ...(spec?.clusterIPs ?? [])]);
+    for (const ip of ips) if (ip !== undefined && ip !== '' && ip !== 'None') entries.push({ index: 'serviceIp', value: ip });
   }
   return entries;
 }

@@ -153,7 +153,7 @@ describe('sinew replay', function () {
       const run = await sinew(['replay', file, '--get', 'endpoints/shop/web:80', '-o', 'json', '--quiet']);
       assert.equal(run.code, 0, run.stderr);
       const state = JSON.parse(run.stdout) as ViewState;
-      assert.deepEqual(state.items.map((item) => item.value), [
+      assert.deepEqual(state.items.map((item) => addressOf(item.value)), [
         { address: '10.1.0.1', port: 8080, pod: 'web-1' },
         { address: '10.1.0.2', port: 8080, pod: 'web-2' },
         { address: '10.1.0.3', port: 8080, pod: 'web-3' },
@@ -211,7 +211,10 @@ describe('sinew replay', function () {
       const [web, db] = run.stdout.split(/\n(?=\{)/).map((text) => JSON.parse(text) as ViewState);
       assert.deepEqual(itemNames(web), ['10.0.1.1:8080', '10.0.1.2:8080']);
       assert.deepEqual(itemNames(db), ['10.0.3.1:5432']);
-      assert.deepEqual(db?.items[0]?.value, { address: '10.0.3.1', port: 5432, pod: 'db-v1-0' });
+      assert.deepEqual(db?.items[0]?.value, {
+        address: '10.0.3.1', port: 5432, pod: 'db-v1-0', labels: { pod: 'db-v1-0', serviceaccount: 'db' },
+        protocol: 'opaque', // 5432 is one of Linkerd's default opaque ports
+      });
     });
 
     it('prints the --get states as YAML with -o yaml, equal to the JSON ones', async () => {
@@ -319,3 +322,9 @@ describe('sinew replay', function () {
     });
   });
 });
+
+/** The address part of an endpoints item (its metric labels and hints are checked elsewhere). */
+function addressOf(value: unknown): { address: unknown; port: unknown; pod: unknown } {
+  const { address, port, pod } = value as { address?: unknown; port?: unknown; pod?: unknown };
+  return { address, port, pod };
+}

@@ -65,9 +65,11 @@ export interface RunningEngine {
 
 export async function startEngine(api: FakeApiServer, options: {
   storeDir?: string; viewKeys?: readonly string[]; policy?: BackpressurePolicy; watchTimeoutSeconds?: number; requestTimeoutMs?: number;
+  kinds?: readonly KindSpec[];
 } = {}): Promise<RunningEngine> {
   const metrics = createEngineMetrics();
-  const engine = await createEngine({ storeDir: options.storeDir, kinds: engineKinds, reconcilers: allReconcilers, log: silentLogger, metrics });
+  const kinds = options.kinds ?? engineKinds;
+  const engine = await createEngine({ storeDir: options.storeDir, kinds, reconcilers: allReconcilers, log: silentLogger, metrics });
   const sinks = new Map<string, FoldingSink>();
   const subscriptions: Subscription[] = [];
   for (const key of options.viewKeys ?? []) {
@@ -76,7 +78,7 @@ export async function startEngine(api: FakeApiServer, options: {
     subscriptions.push(engine.hub.subscribe(key, sink, options.policy ?? { kind: 'bounded', capacity: 10_000 }));
   }
   const source = informers({
-    client: kubeApiClient(api.kubeConfig()), kinds: engineKinds, seed: (resource) => engine.store.seed(resource),
+    client: kubeApiClient(api.kubeConfig()), kinds, seed: (resource) => engine.store.seed(resource),
     log: silentLogger, metrics, backoff: fastBackoff, requestTimeoutMs: options.requestTimeoutMs ?? 2000,
     watchTimeoutSeconds: () => options.watchTimeoutSeconds ?? 60,
   }).pipe(map((event) => ({ at: undefined, event })));
@@ -110,10 +112,10 @@ export function storeMatchesList(api: FakeApiServer, engine: Engine): string | u
 }
 
 /** The views a fresh engine computes from the server's current objects: the oracle. */
-export async function reconcileFromScratch(api: FakeApiServer): Promise<Engine> {
-  const engine = await createEngine({ storeDir: undefined, kinds: engineKinds, reconcilers: allReconcilers, log: silentLogger });
+export async function reconcileFromScratch(api: FakeApiServer, kinds: readonly KindSpec[] = engineKinds): Promise<Engine> {
+  const engine = await createEngine({ storeDir: undefined, kinds, reconcilers: allReconcilers, log: silentLogger });
   const changes: ObjectChange[] = [];
-  for (const spec of engineKinds) {
+  for (const spec of kinds) {
     const resource = resourceId(spec);
     for (const object of api.list(spec)) {
       const projected = project(spec, object);
