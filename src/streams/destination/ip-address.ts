@@ -18,17 +18,19 @@ export function toIpAddress(text: string): IPAddress | undefined {
   return undefined;
 }
 
-export function fromIpAddress(address: IPAddress__Output | null | undefined): string | undefined {
-  if (address?.ipv4 !== undefined && address.ip === 'ipv4') {
+/** Text of an address as decoded from the wire, or as built by `toIpAddress`. */
+export function fromIpAddress(address: IPAddress | IPAddress__Output | null | undefined): string | undefined {
+  if (address?.ipv4 !== undefined && (address.ip === undefined || address.ip === 'ipv4')) {
     const value = address.ipv4 >>> 0;
     return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
   }
   if (address?.ipv6 !== undefined && address.ipv6 !== null) {
     const parts: string[] = [];
-    for (const half of [BigInt(address.ipv6.first), BigInt(address.ipv6.last)]) {
+    for (const half of [BigInt(String(address.ipv6.first ?? 0)), BigInt(String(address.ipv6.last ?? 0))]) {
       for (let shift = 48n; shift >= 0n; shift -= 16n) parts.push(((half >> shift) & 0xffffn).toString(16));
     }
-    return parts.join(':');
+    // The URL parser writes IPv6 in its canonical short form (RFC 5952), as Node prints addresses.
+    return new URL(`http://[${parts.join(':')}]/`).hostname.slice(1, -1);
   }
   return undefined;
 }
