@@ -14,6 +14,11 @@ import { startPipeline } from '../streams/pipeline.js';
 import { oneOf, parse, time } from './args.js';
 import type { CommandIo } from './command-io.js';
 import { formatUpdate } from './update-format.js';
+import { formatDestinationUpdate } from './destination-update-format.js';
+import { parseServiceAuthority, type ServiceAuthority } from '../streams/destination/authority.js';
+import { EndpointLens } from '../streams/destination/endpoint-lens.js';
+import { defaultMeshConfig } from '../reconcilers/mesh-config.js';
+import { tap } from 'rxjs';
 import { UsageError } from './usage-error.js';
 
 export const replayHelp = `Usage: sinew replay FILE [flags]
@@ -32,6 +37,10 @@ Flags:
                        (pods/NAMESPACE/NAME, services/NAMESPACE/NAME, ...) or a view
                        (endpoints/NAMESPACE/SERVICE:PORT); may be repeated
   -o, --output FMT     text (default), json or yaml (yaml applies to --get)
+      --watch AUTHORITY
+                       print every Destination Update a proxy subscribed to AUTHORITY
+                       (service.namespace.svc.cluster.local:port) would receive, instead of
+                       the view updates; may be repeated
       --quiet          print no updates (with --get: only the states)
       --store DIR      keep the store in LMDB at DIR (default: in memory)
   -h, --help           show this help
@@ -43,7 +52,8 @@ or a --get KEY does not exist; 2 for a bad command line.
 export async function replayCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parse(argv, {
     until: { type: 'string' }, get: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' },
-    quiet: { type: 'boolean' }, store: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    quiet: { type: 'boolean' }, store: { type: 'string' }, watch: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
     io.out(replayHelp);
@@ -55,19 +65,33 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
   const until = time('--until', values.until);
   const log = createLogger({ level: 'warn', write: (line) => io.err(line + '\n') });
   const stats: LogReadStats = { skippedUnknownKind: 0, skippedInvalid: 0, skippedOtherTypes: 0 };
+  const watches = (values.watch ?? []).map((authority) => ({ authority, parsed: watchedAuthority(authority) }));
   const engine = await createEngine({ storeDir: values.store, kinds: allKinds, reconcilers: allReconcilers, log });
   let entries = 0;
+  let when = 'start';
+  const format = output === 'json' ? 'json' : 'text';
+  for (const { authority, parsed } of watches) {
+    const lens = new EndpointLens({ hostname: parsed.hostname }, { service: parsed.service, namespace: parsed.namespace });
+    engine.hub.subscribe(`endpoints/${parsed.namespace}/${parsed.service}:${parsed.port}`, {
+      write: (message) => {
+        for (const update of lens.next(message as Parameters<EndpointLens['next']>[0])) io.out(formatDestinationUpdate(when, authority, update, format));
+        return true;
+      },
+      onDrain: () => undefined, close: () => undefined, onClose: () => undefined,
+    }, { kind: 'bounded', capacity: Number.MAX_SAFE_INTEGER });
+  }
   try {
     const pipeline = startPipeline({
-      source: replaySource({ file, kinds: allKinds, log, until, stats }),
+      source: replaySource({ file, kinds: allKinds, log, until, stats }).pipe(tap((timed) => {
+        if (timed.event.type !== 'SYNCED') when = timed.at?.toISOString() ?? `entry:${entries + 1}`;
+      })),
       loop: engine.loop,
       batching: { kind: 'each' },
       onBatch: (batch, updates) => {
         const first = batch[0];
         if (first?.event.type !== 'SYNCED') entries += batch.length;
-        if (values.quiet === true) return;
-        const when = first?.at?.toISOString() ?? `entry:${entries}`;
-        for (const update of updates) io.out(formatUpdate(when, update, output === 'json' ? 'json' : 'text'));
+        if (values.quiet === true || watches.length > 0) return;
+        for (const update of updates) io.out(formatUpdate(when, update, format));
       },
     });
     await pipeline.done;
@@ -84,6 +108,14 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     `${stats.skippedUnknownKind} of unwatched kinds; ${engine.store.size()} objects, ${engine.store.viewKeys().length} views\n`);
   await engine.close();
   return status;
+}
+
+function watchedAuthority(authority: string): ServiceAuthority {
+  try {
+    return parseServiceAuthority(authority, defaultMeshConfig.clusterDomain);
+  } catch (error) {
+    throw new UsageError(`--watch ${JSON.stringify(authority)}: ${(error as Error).message}`);
+  }
 }
 
 function printStates(engine: Engine, keys: readonly string[], output: 'text' | 'json' | 'yaml', io: CommandIo): number {

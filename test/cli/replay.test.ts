@@ -167,6 +167,7 @@ describe('sinew replay', function () {
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(run.stdout.trimEnd().split('\n'), [
         'entry:2 endpoints/shop/web:80 (empty)',
+      'entry:2 profiles/shop/web + service',
         'entry:6 endpoints/shop/web:80 + 10.1.0.1:8080',
         'entry:6 endpoints/shop/web:80 + 10.1.0.3:8080',
         'entry:7 endpoints/shop/web:80 + 10.1.0.2:8080',

@@ -169,6 +169,32 @@ describe('Destination service', function () {
     });
   }
 
+  it('ends a subscriber that stops reading with RESOURCE_EXHAUSTED once its queue overflows, and counts it', async () => {
+    const small = await startGrpcServer('127.0.0.1', 0, [destinationService({
+      hub: running.engine.hub, view: running.engine.store.view, config: defaultMeshConfig, log: silentLogger,
+      registry: new (await import('prom-client')).Registry(), queueCapacity: 3,
+    })]);
+    const slowClient = destinationClient(small.port);
+    try {
+      const slow = new FoldedGet(slowClient, web);
+      await eventually(() => (slow.names().length === 3 ? undefined : 'no first message'));
+      slow.call.pause();
+      for (let step = 0; step < 200 && running.engine.hub.count() > 0; step++) {
+        setWeb(api, Array.from({ length: 200 }, (_, i) => ({ ip: `10.9.${i >> 8}.${i & 255}`, pod: `big-${i}-${step}`, ready: (i + step) % 2 === 0 })));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      slow.call.resume();
+      await eventually(() => (slow.error !== undefined ? undefined : 'no error'));
+      assert.equal(slow.error?.code, status.RESOURCE_EXHAUSTED);
+      const overflows = await running.metrics.streamOverflows.get();
+      assert.equal(overflows.values.find((value) => value.labels.view === 'endpoints')?.value, 1);
+      assert.equal(running.engine.hub.count(), 0);
+    } finally {
+      slowClient.close();
+      await small.close();
+    }
+  });
+
   it('answers NOT_FOUND for an unknown service', async () => {
     const stream = get('nope.shop.svc.cluster.local:80');
     await eventually(() => (stream.error !== undefined ? undefined : 'no error'));
