@@ -11,11 +11,25 @@
  * - `write() === false` is honoured: nothing more is written until the transport drains.
  * - Updates that change nothing send nothing.
  */
-import { diff, isEmptyDelta } from './differ.js';
+import { type Delta, diff, isEmptyDelta } from './differ.js';
 import type { Snapshot } from './snapshot.js';
 import type { BackpressurePolicy, MessageSink, ViewMessage } from './view-message.js';
 
 export type SessionState = 'open' | 'closed';
+
+/**
+ * One published change, shared by every session on its key: the delta is computed at most once,
+ * and only for sessions that were sent exactly `before` (the common case), instead of once each.
+ */
+export class SharedChange<T> {
+  private computed: Delta<T> | undefined;
+  constructor(readonly before: Snapshot<T> | undefined, readonly after: Snapshot<T> | undefined) {}
+  deltaFrom(before: Snapshot<T> | undefined, after: Snapshot<T> | undefined): Delta<T> {
+    if (before !== this.before || after !== this.after) return diff(before, after);
+    this.computed ??= diff(before, after);
+    return this.computed;
+  }
+}
 
 export class Session<T> {
   private sent: Snapshot<T> | undefined;
@@ -23,6 +37,7 @@ export class Session<T> {
   private readonly queue: ViewMessage<T>[] = [];
   private waitingForDrain = false;
   private state: SessionState = 'open';
+  private shared: SharedChange<T> | undefined;
 
   constructor(private readonly sink: MessageSink<ViewMessage<T>>, private readonly policy: BackpressurePolicy,
     initial: Snapshot<T> | undefined, private readonly onOverflow: () => void) {
@@ -36,9 +51,10 @@ export class Session<T> {
     return this.state === 'closed';
   }
 
-  update(next: Snapshot<T> | undefined): void {
+  update(next: Snapshot<T> | undefined, shared?: SharedChange<T>): void {
     if (this.state === 'closed') return;
     this.latest = next;
+    this.shared = shared;
     if (this.policy.kind === 'bounded') {
       const message = this.messageFrom(this.sent, next);
       this.sent = next;
@@ -64,7 +80,7 @@ export class Session<T> {
     if ((before === undefined) !== (after === undefined)) {
       return { type: 'snapshot', exists: after !== undefined, items: after?.items ?? [] };
     }
-    const delta = diff(before, after);
+    const delta = this.shared?.deltaFrom(before, after) ?? diff(before, after);
     return isEmptyDelta(delta) ? undefined : { type: 'delta', ...delta };
   }
 

@@ -6,7 +6,7 @@
  * others. `subscribe` starts a session from the view's current snapshot.
  */
 import type { EngineMetrics } from '../observe/metrics.js';
-import { Session } from './session.js';
+import { Session, SharedChange } from './session.js';
 import type { Snapshot } from './snapshot.js';
 import type { BackpressurePolicy, MessageSink, ViewMessage } from './view-message.js';
 
@@ -55,7 +55,8 @@ export class ViewHub {
     for (const update of updates) {
       const sessions = this.sessions.get(update.key);
       if (sessions === undefined) continue;
-      for (const session of [...sessions]) session.update(update.after);
+      const shared = new SharedChange(update.before, update.after);
+      for (const session of [...sessions]) session.update(update.after, shared);
     }
   }
 

@@ -10,6 +10,8 @@
  *   `internalTrafficPolicy: Local` keeps endpoints on the caller's node; topology hints apply when
  *   every endpoint has them and some serve the caller's zone.
  * - A changed endpoint is sent again in an `add` (the proxy replaces it by address).
+ * - Cost: a subscriber that narrows nothing (the common case) turns each delta straight into
+ *   Updates, and an endpoint's WeightedAddr is built once per view item, shared by every stream.
  */
 import type { Update } from '../../gen/proto/io/linkerd/proxy/destination/Update.js';
 import type { WeightedAddr } from '../../gen/proto/io/linkerd/proxy/destination/WeightedAddr.js';
@@ -39,6 +41,7 @@ export class EndpointLens {
   constructor(private readonly narrowing: EndpointNarrowing, private readonly setLabels: Readonly<Record<string, string>>) {}
 
   next(message: ViewMessage<EndpointAddress>): Update[] {
+    if (message.type === 'delta' && this.last === 'endpoints' && this.narrows === false) return this.passThrough(message);
     if (message.type === 'snapshot') {
       this.full.clear();
       this.exists = message.exists;
@@ -60,10 +63,28 @@ export class EndpointLens {
       if (removed.length > 0) updates.push({ remove: { addrs: removed.map((item) => tcpAddress(item.value)) } });
     }
     const added = [...selected.values()].filter((item) => this.last !== 'endpoints' || this.sent.get(item.name)?.version !== item.version);
-    if (added.length > 0) updates.push({ add: { addrs: added.map((item) => weightedAddr(item.value)), metric_labels: { ...this.setLabels } } });
+    if (added.length > 0) updates.push({ add: { addrs: added.map(encodedAddr), metric_labels: { ...this.setLabels } } });
     this.sent = selected;
     this.last = 'endpoints';
     return updates;
+  }
+
+  /** Unnarrowed and already streaming: the delta is the update, less what was never sent. */
+  private passThrough(delta: Extract<ViewMessage<EndpointAddress>, { type: 'delta' }>): Update[] {
+    fold(this.full, delta);
+    const removed = delta.removals.map((name) => this.sent.get(name)).filter((item): item is Item => item !== undefined);
+    for (const item of removed) this.sent.delete(item.name);
+    for (const item of delta.upserts) this.sent.set(item.name, item);
+    if (this.sent.size === 0) return this.transition('empty', [{ no_endpoints: { exists: true } }]);
+    const updates: Update[] = [];
+    if (removed.length > 0) updates.push({ remove: { addrs: removed.map((item) => tcpAddress(item.value)) } });
+    if (delta.upserts.length > 0) updates.push({ add: { addrs: delta.upserts.map(encodedAddr), metric_labels: { ...this.setLabels } } });
+    return updates;
+  }
+
+  private get narrows(): boolean {
+    const { hostname, node, zone } = this.narrowing;
+    return hostname !== undefined || node !== undefined || zone !== undefined;
   }
 
   private transition(state: 'gone' | 'empty', updates: Update[]): Update[] {
@@ -83,6 +104,15 @@ export class EndpointLens {
     }
     return new Map(items.map((item) => [item.name, item]));
   }
+}
+
+/** WeightedAddrs by view item: items are shared by every session on a view, so each is built once. */
+const encoded = new WeakMap<Item, WeightedAddr>();
+
+function encodedAddr(item: Item): WeightedAddr {
+  let addr = encoded.get(item);
+  if (addr === undefined) encoded.set(item, addr = weightedAddr(item.value));
+  return addr;
 }
 
 function tcpAddress(value: EndpointAddress): TcpAddress {
