@@ -1,11 +1,15 @@
 /**
  * `sinew control-plane`: the composition root of the control-plane process.
  *
- * Builds the engine (store, reconcilers, hub), its event source (informers against the API
- * server, or an event log), the optional recorder and the admin server, and runs until SIGINT or
- * SIGTERM. With a replay source it keeps serving the final state after the log ends.
+ * Runs the components `--components` names (default: destination). The destination component
+ * builds the engine (store, reconcilers, hub), its event source (informers against the API
+ * server, or an event log) and the optional recorder; with a replay source it keeps serving the
+ * final state after the log ends. The identity component (control-plane-identity.ts) serves
+ * Certify. The admin server always runs; `/ready` is 200 once every running component is ready.
+ * Runs until SIGINT or SIGTERM.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
 import { map, type Observable, share, tap } from 'rxjs';
 import { kubeApiClient } from '../informers/api-client.js';
 import { EventLogWriter } from '../informers/event-log.js';
@@ -18,33 +22,60 @@ import { createEngineMetrics, type EngineMetrics } from '../observe/metrics.js';
 import type { Store } from '../store/store.js';
 import { allReconcilers } from '../reconcilers/index.js';
 import { startAdminServer } from '../streams/admin-server.js';
-import { createEngine } from '../streams/engine.js';
+import { createEngine, type Engine } from '../streams/engine.js';
 import { startPipeline } from '../streams/pipeline.js';
+import { ViewHub } from '../streams/view-hub.js';
 import { address, oneOf, parse } from './args.js';
 import type { CommandIo } from './command-io.js';
+import { identityFlags, identityFlagsHelp, identitySettings, startIdentity, type IdentityComponent } from './control-plane-identity.js';
 import { UsageError } from './usage-error.js';
 
 export const controlPlaneHelp = `Usage: sinew control-plane [flags]
 
-Runs the control plane: informers list and watch the Kubernetes API (or an event log is
-replayed), the store indexes what they deliver, reconcilers compute views, and subscribers are
-streamed snapshots and diffs.
+Runs the control plane's components. destination (the default): informers list and watch
+the Kubernetes API (or an event log is replayed), the store indexes what they deliver,
+reconcilers compute views, and subscribers are streamed snapshots and diffs. identity: the
+certificate authority behind Identity.Certify, checking tokens with TokenReview.
 
 Flags:
-      --source SOURCE       kube (default) or replay:FILE
+      --components LIST     comma list of destination, identity (default destination)
       --kubeconfig FILE     kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
-      --store DIR           LMDB store directory; a restart resumes from it (default: in memory)
-      --record FILE         append every event the informers deliver to FILE (an event log)
       --admin-addr ADDR     admin server: /live /ready /metrics /views (default 0.0.0.0:9996)
       --log-level LEVEL     debug, info (default), warn or error
       --log-format FORMAT   plain (default) or json
   -h, --help                show this help
-`;
+
+Destination flags:
+      --source SOURCE       kube (default) or replay:FILE
+      --store DIR           LMDB store directory; a restart resumes from it (default: in memory)
+      --record FILE         append every event the informers deliver to FILE (an event log)
+
+${identityFlagsHelp}`;
+
+type Component = 'destination' | 'identity';
+const componentNames: readonly Component[] = ['destination', 'identity'];
+
+function componentsOf(value: string | undefined): ReadonlySet<Component> {
+  if (value === undefined) return new Set(['destination']);
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !(componentNames as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new UsageError(`--components must be a comma list of ${componentNames.join(', ')}; got ${JSON.stringify(value)}`);
+  }
+  return new Set(names as Component[]);
+}
+
+interface Destination {
+  readonly engine: Engine;
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
 
 export async function controlPlaneCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parse(argv, {
-    source: { type: 'string' }, kubeconfig: { type: 'string' }, store: { type: 'string' }, record: { type: 'string' },
-    'admin-addr': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
+    components: { type: 'string' }, source: { type: 'string' }, kubeconfig: { type: 'string' }, store: { type: 'string' },
+    record: { type: 'string' }, 'admin-addr': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
+    ...identityFlags,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -52,61 +83,109 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const components = componentsOf(values.components);
   const level = oneOf<LogLevel>('--log-level', values['log-level'], ['debug', 'info', 'warn', 'error'], 'info');
   const format = oneOf('--log-format', values['log-format'], ['plain', 'json'] as const, 'plain');
   const admin = address('--admin-addr', values['admin-addr'] ?? '0.0.0.0:9996');
+  const source = destinationSource(values, components.has('destination'));
+  const identity = identitySettings(values, components.has('identity'));
+
+  const log = createLogger({ level, format: format === 'json' ? 'json' : 'logfmt', write: (line) => io.err(line + '\n') });
+  const registry = new Registry();
+  const destination = components.has('destination')
+    ? await startDestination(source, values.kubeconfig, values.store, values.record, createEngineMetrics(registry), log)
+    : undefined;
+  let identityComponent: IdentityComponent | undefined;
+  try {
+    identityComponent = identity === undefined ? undefined : await startIdentity(identity, loadKubeConfig(values.kubeconfig), registry, log);
+  } catch (error) {
+    await destination?.stop();
+    throw error;
+  }
+  const hub = destination?.engine.hub ?? new ViewHub(() => undefined);
+  const server = await startAdminServer({
+    address: admin.host, port: admin.port, registry, hub,
+    view: (key) => destination?.engine.store.getView(key), viewKeys: () => destination?.engine.store.viewKeys() ?? [],
+    ready: () => (destination?.engine.store.view.synced() ?? true) && (identityComponent?.ready() ?? true), log,
+  });
+  log.info('control plane started', {
+    components: [...components].join(','), source: destination === undefined ? undefined : source, admin: `${admin.host}:${server.port}`,
+    identity: identity === undefined || identityComponent === undefined ? undefined : `${identity.host}:${identityComponent.port}`,
+    store: destination === undefined ? undefined : values.store ?? '(memory)',
+  });
+
+  const status = await runUntilStopped(destination, log);
+  await identityComponent?.close();
+  await server.close();
+  await destination?.stop();
+  return status;
+}
+
+/** The --source value, after checking the destination flags make sense together. */
+function destinationSource(values: { source?: string; store?: string; record?: string }, enabled: boolean): string {
+  if (!enabled) {
+    const given = (['source', 'store', 'record'] as const).find((flag) => values[flag] !== undefined);
+    if (given !== undefined) throw new UsageError(`--${given} needs --components to include destination`);
+  }
   const source = values.source ?? 'kube';
   if (source !== 'kube' && !source.startsWith('replay:')) throw new UsageError(`--source must be kube or replay:FILE; got ${JSON.stringify(source)}`);
   if (source.startsWith('replay:') && values.record !== undefined) throw new UsageError('--record records informers; it cannot be used with a replay source');
+  return source;
+}
 
-  const log = createLogger({ level, format: format === 'json' ? 'json' : 'logfmt', write: (line) => io.err(line + '\n') });
-  const metrics = createEngineMetrics();
-  const engine = await createEngine({ storeDir: values.store, kinds: allKinds, reconcilers: allReconcilers, log, metrics });
-  const events = eventSource(source, values.kubeconfig, engine.store, log, metrics);
-  const recorder = values.record === undefined ? undefined : new EventLogWriter(values.record);
+/** Waits for SIGINT or SIGTERM (0), or for the event source to fail (1). */
+async function runUntilStopped(destination: Destination | undefined, log: Logger): Promise<number> {
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const failed = (destination?.done ?? new Promise<void>(() => undefined)).then(() => {
+    log.info('event log replayed; serving its final state');
+    return new Promise<string>(() => undefined);
+  });
+  try {
+    const signal = await Promise.race([stopped, failed]);
+    log.info('shutting down', { signal });
+    return 0;
+  } catch (error) {
+    log.error('event source failed', { error: (error as Error).message });
+    return 1;
+  }
+}
+
+async function startDestination(source: string, kubeconfig: string | undefined, storeDir: string | undefined, record: string | undefined,
+  metrics: EngineMetrics, log: Logger): Promise<Destination> {
+  const engine = await createEngine({ storeDir, kinds: allKinds, reconcilers: allReconcilers, log, metrics });
+  const events = eventSource(source, kubeconfig, engine.store, log, metrics);
+  const recorder = record === undefined ? undefined : new EventLogWriter(record);
   const pipeline = startPipeline({
     source: recorder === undefined ? events : events.pipe(tap((timed) => recorder.write(changesOf(timed.event)))),
     loop: engine.loop,
     batching: source === 'kube' ? { kind: 'time', maxMs: 5, maxEvents: 2000 } : { kind: 'each' },
   });
-  const server = await startAdminServer({
-    address: admin.host, port: admin.port, registry: metrics.registry, hub: engine.hub,
-    view: (key) => engine.store.getView(key), viewKeys: () => engine.store.viewKeys(),
-    ready: () => engine.store.view.synced(), log,
-  });
-  log.info('control plane started', { source, admin: `${admin.host}:${server.port}`, store: values.store ?? '(memory)' });
+  return {
+    engine,
+    done: pipeline.done,
+    async stop() {
+      pipeline.stop();
+      await engine.close();
+      recorder?.close();
+    },
+  };
+}
 
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  const failed = pipeline.done.then(() => {
-    log.info('event log replayed; serving its final state');
-    return new Promise<string>(() => undefined);
-  });
-  let status = 0;
-  try {
-    const signal = await Promise.race([stopped, failed]);
-    log.info('shutting down', { signal });
-  } catch (error) {
-    log.error('event source failed', { error: (error as Error).message });
-    status = 1;
-  }
-  pipeline.stop();
-  await server.close();
-  await engine.close();
-  recorder?.close();
-  return status;
+function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {
+  const config = new KubeConfig();
+  if (kubeconfig !== undefined) config.loadFromFile(kubeconfig);
+  else config.loadFromDefault();
+  return config;
 }
 
 function eventSource(source: string, kubeconfig: string | undefined, store: Store, log: Logger,
   metrics: EngineMetrics): Observable<TimedEvent> {
   if (source.startsWith('replay:')) return replaySource({ file: source.slice('replay:'.length), kinds: allKinds, log });
-  const config = new KubeConfig();
-  if (kubeconfig !== undefined) config.loadFromFile(kubeconfig);
-  else config.loadFromDefault();
   return informers({
-    client: kubeApiClient(config),
+    client: kubeApiClient(loadKubeConfig(kubeconfig)),
     kinds: allKinds,
     seed: (resource) => store.seed(resource),
     log,

@@ -4,6 +4,8 @@
  */
 import { processIo, type CommandIo } from './command-io.js';
 import { controlPlaneCommand, controlPlaneHelp } from './control-plane.js';
+import { identityCommand, identityHelp } from './identity.js';
+import { diagnosticsCommand, diagnosticsHelp } from './diagnostics.js';
 import { replayCommand, replayHelp } from './replay.js';
 import { UsageError } from './usage-error.js';
 import { versionCommand, versionHelp } from './version.js';
@@ -12,6 +14,8 @@ type Command = (argv: readonly string[], io: CommandIo) => number | Promise<numb
 
 const commands: Readonly<Record<string, { run: Command; summary: string; help: string }>> = {
   'control-plane': { run: controlPlaneCommand, summary: 'run the control plane (informers, store, reconcilers, streams)', help: controlPlaneHelp },
+  diagnostics: { run: diagnosticsCommand, summary: 'ask a running control plane what it would send a proxy', help: diagnosticsHelp },
+  identity: { run: identityCommand, summary: 'identity tooling: generate-ca writes a trust anchor and issuer', help: identityHelp },
   replay: { run: replayCommand, summary: 'replay an event log through the control-plane pipeline', help: replayHelp },
   version: { run: (argv, io) => versionCommand(argv, (text) => io.out(text)), summary: 'print the version', help: versionHelp },
 };

@@ -110,10 +110,10 @@ describe('sinew control-plane', function () {
     assert.match(metrics.body, /informer_events_total\{resource="pods",type="ADDED"\} 4/);
     const deadline = Date.now() + 5000;
     let keys: string[] = [];
-    while (keys.length < 2 && Date.now() < deadline) {
+    while (keys.length < 4 && Date.now() < deadline) {
       keys = JSON.parse((await getText(cp.adminPort, '/views')).body) as string[];
     }
-    assert.deepEqual(keys, ['endpoints/default/api:8080', 'endpoints/default/web:80']);
+    assert.deepEqual(keys, ['endpoints/default/api:8080', 'endpoints/default/web:80', 'profiles/default/api', 'profiles/default/web']);
     assert.equal((await getText(cp.adminPort, '/views/endpoints%2Fdefault%2Fnope%3A1')).status, 404);
   });
 

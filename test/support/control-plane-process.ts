@@ -14,6 +14,8 @@ export const sinewBin = path.resolve('bin/sinew.js');
 export interface ControlPlaneProcess {
   readonly child: ChildProcess;
   readonly adminPort: number;
+  /** The identity gRPC port, when `--components` includes identity. */
+  readonly identityPort: number | undefined;
   stderr(): string;
   /** SIGTERM and wait; resolves to the exit code. */
   stop(): Promise<number | null>;
@@ -25,15 +27,15 @@ export async function startControlPlane(args: readonly string[]): Promise<Contro
   const child = spawn(process.execPath, [sinewBin, 'control-plane', '--admin-addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const adminPort = await new Promise<number>((resolve, reject) => {
+  const started = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`control plane did not start:\n${stderr}`)), 15_000);
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       stderr += chunk;
-      const match = /control plane started.*admin=[\d.]+:(\d+)/.exec(stderr);
+      const match = /control plane started[^\n]*admin=[\d.]+:(\d+)(?:[^\n]*identity=[\d.]+:(\d+))?[^\n]*\n/.exec(stderr);
       if (match !== null) {
         clearTimeout(timer);
-        resolve(Number(match[1]));
+        resolve(match);
       }
     });
     child.once('exit', () => {
@@ -41,8 +43,10 @@ export async function startControlPlane(args: readonly string[]): Promise<Contro
       reject(new Error(`control plane exited:\n${stderr}`));
     });
   });
+  const adminPort = Number(started[1]);
+  const identityPort = started[2] === undefined ? undefined : Number(started[2]);
   return {
-    child, adminPort, stderr: () => stderr,
+    child, adminPort, identityPort, stderr: () => stderr,
     async stop() {
       child.kill('SIGTERM');
       return exited;
