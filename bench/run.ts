@@ -6,9 +6,12 @@
  * `--profile DIR` also writes a CPU profile (`node --cpu-prof`) of one extra ingest run to DIR,
  * after the measured runs, so the profiler never slows the numbers that are reported.
  */
+import { runPropagation } from './destination-propagation.js';
+import { runDestinationRss } from './destination-rss.js';
 import { runIngest } from './engine-ingest.js';
 import { runRss } from './engine-rss.js';
 import { runWarmRestart } from './engine-warm-restart.js';
+import { runIdentityCertify } from './identity-certify.js';
 import { type BenchResult, markdownDetails, markdownRows, textTable } from './bench-result.js';
 import { describeMachine, machineLine } from './machine.js';
 
@@ -22,6 +25,10 @@ function benchmarks(profileDir: string | undefined): readonly Benchmark[] {
     { name: 'ingest', run: () => runIngest({ profileDir }) },
     { name: 'rss', run: runRss },
     { name: 'warm-restart', run: runWarmRestart },
+    { name: 'propagation-1k', run: () => runPropagation({ streams: 1000, profileDir }) },
+    { name: 'propagation-10k', run: () => runPropagation({ streams: 10_000, profileDir }) },
+    { name: 'destination-rss', run: runDestinationRss },
+    { name: 'identity-certify', run: runIdentityCertify },
   ];
 }
 
