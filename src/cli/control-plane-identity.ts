@@ -76,7 +76,9 @@ function positiveNumber(flag: string, value: string | undefined, fallback: numbe
 /** Checks the identity flags; `enabled` says whether --components names identity. */
 export function identitySettings(values: IdentityValues, enabled: boolean): IdentitySettings | undefined {
   if (!enabled) {
-    const given = Object.keys(identityFlags).filter((flag) => values[flag as keyof IdentityValues] !== undefined && flag !== 'controller-namespace');
+    // The control plane's namespace and trust domain name identities for the destination too.
+    const shared = ['controller-namespace', 'identity-trust-domain'];
+    const given = Object.keys(identityFlags).filter((flag) => values[flag as keyof IdentityValues] !== undefined && !shared.includes(flag));
     if (given.length > 0) throw new UsageError(`--${given[0]} needs --components to include identity`);
     return undefined;
   }

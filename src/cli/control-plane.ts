@@ -3,8 +3,8 @@
  *
  * Runs the components `--components` names (default: destination). The destination component
  * builds the engine (store, reconcilers, hub), its event source (informers against the API
- * server, or an event log) and the optional recorder; with a replay source it keeps serving the
- * final state after the log ends. The identity component (control-plane-identity.ts) serves
+ * server, or an event log), the optional recorder and the Destination gRPC service; with a
+ * replay source it keeps serving the final state after the log ends. The identity component (control-plane-identity.ts) serves
  * Certify. The admin server always runs; `/ready` is 200 once every running component is ready.
  * Runs until SIGINT or SIGTERM.
  */
@@ -20,7 +20,10 @@ import { replaySource, type TimedEvent } from '../informers/replay-source.js';
 import { createLogger, type Logger, type LogLevel } from '../observe/logger.js';
 import { createEngineMetrics, type EngineMetrics } from '../observe/metrics.js';
 import type { Store } from '../store/store.js';
-import { allReconcilers } from '../reconcilers/index.js';
+import { reconcilersFor } from '../reconcilers/index.js';
+import { defaultMeshConfig, type MeshConfig } from '../reconcilers/mesh-config.js';
+import { destinationService } from '../streams/destination/destination-server.js';
+import { type RunningGrpcServer, startGrpcServer } from '../streams/grpc-server.js';
 import { startAdminServer } from '../streams/admin-server.js';
 import { createEngine, type Engine } from '../streams/engine.js';
 import { startPipeline } from '../streams/pipeline.js';
@@ -46,6 +49,10 @@ Flags:
   -h, --help                show this help
 
 Destination flags:
+      --destination-addr ADDR
+                            gRPC Destination service (default 0.0.0.0:8086)
+      --cluster-domain DOMAIN
+                            the cluster's DNS domain (default cluster.local)
       --source SOURCE       kube (default) or replay:FILE
       --store DIR           LMDB store directory; a restart resumes from it (default: in memory)
       --record FILE         append every event the informers deliver to FILE (an event log)
@@ -67,6 +74,7 @@ function componentsOf(value: string | undefined): ReadonlySet<Component> {
 
 interface Destination {
   readonly engine: Engine;
+  readonly port: number;
   readonly done: Promise<void>;
   stop(): Promise<void>;
 }
@@ -74,6 +82,7 @@ interface Destination {
 export async function controlPlaneCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parse(argv, {
     components: { type: 'string' }, source: { type: 'string' }, kubeconfig: { type: 'string' }, store: { type: 'string' },
+    'destination-addr': { type: 'string' }, 'cluster-domain': { type: 'string' },
     record: { type: 'string' }, 'admin-addr': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
     ...identityFlags,
     help: { type: 'boolean', short: 'h' },
@@ -92,8 +101,11 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
 
   const log = createLogger({ level, format: format === 'json' ? 'json' : 'logfmt', write: (line) => io.err(line + '\n') });
   const registry = new Registry();
+  const mesh = meshConfig(values);
+  const destinationAddr = address('--destination-addr', values['destination-addr'] ?? '0.0.0.0:8086');
   const destination = components.has('destination')
-    ? await startDestination(source, values.kubeconfig, values.store, values.record, createEngineMetrics(registry), log)
+    ? await startDestination({ source, kubeconfig: values.kubeconfig, storeDir: values.store, record: values.record, mesh, listen: destinationAddr },
+      createEngineMetrics(registry), registry, log)
     : undefined;
   let identityComponent: IdentityComponent | undefined;
   try {
@@ -111,6 +123,7 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
   log.info('control plane started', {
     components: [...components].join(','), source: destination === undefined ? undefined : source, admin: `${admin.host}:${server.port}`,
     identity: identity === undefined || identityComponent === undefined ? undefined : `${identity.host}:${identityComponent.port}`,
+    destination: destination === undefined ? undefined : `${destinationAddr.host}:${destination.port}`,
     store: destination === undefined ? undefined : values.store ?? '(memory)',
   });
 
@@ -122,9 +135,9 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
 }
 
 /** The --source value, after checking the destination flags make sense together. */
-function destinationSource(values: { source?: string; store?: string; record?: string }, enabled: boolean): string {
+function destinationSource(values: { source?: string; store?: string; record?: string; 'destination-addr'?: string; 'cluster-domain'?: string }, enabled: boolean): string {
   if (!enabled) {
-    const given = (['source', 'store', 'record'] as const).find((flag) => values[flag] !== undefined);
+    const given = (['source', 'store', 'record', 'destination-addr', 'cluster-domain'] as const).find((flag) => values[flag] !== undefined);
     if (given !== undefined) throw new UsageError(`--${given} needs --components to include destination`);
   }
   const source = values.source ?? 'kube';
@@ -153,24 +166,60 @@ async function runUntilStopped(destination: Destination | undefined, log: Logger
   }
 }
 
-async function startDestination(source: string, kubeconfig: string | undefined, storeDir: string | undefined, record: string | undefined,
-  metrics: EngineMetrics, log: Logger): Promise<Destination> {
-  const engine = await createEngine({ storeDir, kinds: allKinds, reconcilers: allReconcilers, log, metrics });
-  const events = eventSource(source, kubeconfig, engine.store, log, metrics);
-  const recorder = record === undefined ? undefined : new EventLogWriter(record);
+interface DestinationSettings {
+  readonly source: string;
+  readonly kubeconfig: string | undefined;
+  readonly storeDir: string | undefined;
+  readonly record: string | undefined;
+  readonly mesh: MeshConfig;
+  readonly listen: { readonly host: string; readonly port: number };
+}
+
+async function startDestination(settings: DestinationSettings, metrics: EngineMetrics, registry: Registry, log: Logger): Promise<Destination> {
+  const { source, mesh } = settings;
+  const engine = await createEngine({ storeDir: settings.storeDir, kinds: allKinds, reconcilers: reconcilersFor(mesh), log, metrics });
+  const events = eventSource(source, settings.kubeconfig, engine.store, log, metrics);
+  const recorder = settings.record === undefined ? undefined : new EventLogWriter(settings.record);
   const pipeline = startPipeline({
     source: recorder === undefined ? events : events.pipe(tap((timed) => recorder.write(changesOf(timed.event)))),
     loop: engine.loop,
     batching: source === 'kube' ? { kind: 'time', maxMs: 5, maxEvents: 2000 } : { kind: 'each' },
   });
+  let grpc: RunningGrpcServer;
+  try {
+    grpc = await startGrpcServer(settings.listen.host, settings.listen.port, [
+      destinationService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry }),
+    ]);
+  } catch (error) {
+    pipeline.stop();
+    await engine.close();
+    recorder?.close();
+    throw error;
+  }
   return {
     engine,
+    port: grpc.port,
     done: pipeline.done,
     async stop() {
+      await grpc.close();
       pipeline.stop();
       await engine.close();
       recorder?.close();
     },
+  };
+}
+
+function meshConfig(values: { 'cluster-domain'?: string; 'controller-namespace'?: string | boolean; 'identity-trust-domain'?: string | boolean }): MeshConfig {
+  const text = (value: string | boolean | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
+  const clusterDomain = values['cluster-domain'] ?? defaultMeshConfig.clusterDomain;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) {
+    throw new UsageError(`--cluster-domain must be a DNS name; got ${JSON.stringify(clusterDomain)}`);
+  }
+  return {
+    ...defaultMeshConfig,
+    clusterDomain,
+    controllerNamespace: text(values['controller-namespace']) ?? defaultMeshConfig.controllerNamespace,
+    trustDomain: text(values['identity-trust-domain']) ?? defaultMeshConfig.trustDomain,
   };
 }
 

@@ -9,6 +9,7 @@ import { allReconcilers } from '../../src/reconcilers/index.js';
 import { createEngine } from '../../src/streams/engine.js';
 import { startControlPlane, getText, sinewBin, ViewStreamClient, waitReady, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { reconcileFromScratch, storeMatchesList, tempDir } from '../support/engine-harness.js';
+import { destinationClient, eventually, FoldedGet } from '../support/destination-client.js';
 import { FakeApiServer } from '../support/fake-api-server.js';
 import { endpointSlice, pod, service } from '../support/objects.js';
 
@@ -26,6 +27,11 @@ function step(api: FakeApiServer, n: number): void {
   const web = Array.from({ length: 1 + (n % 4) }, (_, i) => ({ ip: `10.0.0.${i + 1}`, pod: `web-${i + 1}`, ready: (n + i) % 3 !== 0 }));
   api.apply('endpointslices.discovery.k8s.io', endpointSlice('default', 'web-a', 'web', web, [{ name: 'http', port: 8080 }]));
   api.apply('endpointslices.discovery.k8s.io', endpointSlice('default', 'api-a', 'api', [{ ip: `10.0.1.${n % 7}` }], [{ name: 'http', port: 8080 }]));
+}
+
+/** The ready web endpoints after `step(api, n)`. */
+function readyWeb(n: number): string {
+  return Array.from({ length: 1 + (n % 4) }, (_, i) => i).filter((i) => (n + i) % 3 !== 0).map((i) => `10.0.0.${i + 1}:8080`).join(',');
 }
 
 async function subscribersConverge(api: FakeApiServer, clients: ReadonlyMap<string, ViewStreamClient>): Promise<void> {
@@ -98,6 +104,25 @@ describe('sinew control-plane', function () {
       assert.equal(storeMatchesList(api, engine), undefined);
     } finally {
       await engine.close();
+    }
+  });
+
+  it('serves Destination.Get on its gRPC port, from the informers to the proxy API', async () => {
+    const cp = await start();
+    await waitReady(cp.adminPort);
+    step(api, 3);
+    assert.ok(cp.destinationPort !== undefined, 'the start-up line names the destination port');
+    const client = destinationClient(cp.destinationPort);
+    const stream = new FoldedGet(client, 'web.default.svc.cluster.local:80');
+    try {
+      for (const n of [3, 4, 5]) {
+        step(api, n);
+        const want = readyWeb(n);
+        await eventually(() => (stream.names().join(',') === want ? undefined : `step ${n}: have ${stream.names().join(',')}, want ${want}`));
+      }
+    } finally {
+      stream.cancel();
+      client.close();
     }
   });
 

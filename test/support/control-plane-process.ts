@@ -16,6 +16,8 @@ export interface ControlPlaneProcess {
   readonly adminPort: number;
   /** The identity gRPC port, when `--components` includes identity. */
   readonly identityPort: number | undefined;
+  /** The Destination gRPC port, when `--components` includes destination (the default). */
+  readonly destinationPort: number | undefined;
   stderr(): string;
   /** SIGTERM and wait; resolves to the exit code. */
   stop(): Promise<number | null>;
@@ -24,7 +26,10 @@ export interface ControlPlaneProcess {
 }
 
 export async function startControlPlane(args: readonly string[]): Promise<ControlPlaneProcess> {
-  const child = spawn(process.execPath, [sinewBin, 'control-plane', '--admin-addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const components = args[args.indexOf('--components') + 1];
+  const withDestination = !args.includes('--components') || (components ?? '').split(',').includes('destination');
+  const listen = withDestination && !args.includes('--destination-addr') ? ['--destination-addr', '127.0.0.1:0'] : [];
+  const child = spawn(process.execPath, [sinewBin, 'control-plane', '--admin-addr', '127.0.0.1:0', ...listen, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const started = await new Promise<RegExpExecArray>((resolve, reject) => {
@@ -45,8 +50,10 @@ export async function startControlPlane(args: readonly string[]): Promise<Contro
   });
   const adminPort = Number(started[1]);
   const identityPort = started[2] === undefined ? undefined : Number(started[2]);
+  const destination = /control plane started[^\n]*destination=[\d.]+:(\d+)/.exec(stderr);
+  const destinationPort = destination === null ? undefined : Number(destination[1]);
   return {
-    child, adminPort, identityPort, stderr: () => stderr,
+    child, adminPort, identityPort, destinationPort, stderr: () => stderr,
     async stop() {
       child.kill('SIGTERM');
       return exited;
