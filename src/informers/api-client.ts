@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError } from './api-error.js';
 
@@ -29,12 +30,14 @@ export function kubeApiClient(kubeConfig: KubeConfig): ApiClient {
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) throw new ApiError('kubeconfig has no current cluster', 0, 'terminal');
   const server = new URL(cluster.server);
+  const agents = new KeepAliveAgents();
 
   async function start(method: string, path: string, query: Readonly<Record<string, string>>, signal: AbortSignal,
     body?: Buffer): Promise<http.IncomingMessage> {
     const options: https.RequestOptions = { method, headers: { accept: 'application/json' } };
     await kubeConfig.applyToHTTPSOptions(options);
     const url = new URL(joinPath(server.pathname, path), server);
+    options.agent = agents.for(url.protocol, options);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     const send = url.protocol === 'https:' ? https.request : http.request;
     if (body !== undefined) {
@@ -58,6 +61,36 @@ export function kubeApiClient(kubeConfig: KubeConfig): ApiClient {
       return { status: response.statusCode ?? 0, body: parseJson(text, path) };
     },
   };
+}
+
+/**
+ * Keep-alive agents, one per distinct TLS material. client-node builds a fresh agent for every
+ * request (so every request would open a connection, and over TLS pay a handshake); credentials
+ * are still applied per request (tokens rotate), but connections are reused while the CA, client
+ * certificate and key stay the same.
+ */
+class KeepAliveAgents {
+  private readonly byMaterial = new Map<string, http.Agent>();
+
+  for(protocol: string, options: https.RequestOptions): http.Agent {
+    const material = createHash('sha256');
+    for (const part of [protocol, options.ca, options.cert, options.key, options.pfx, options.passphrase, options.servername, String(options.rejectUnauthorized)]) {
+      material.update(part === undefined ? '-' : typeof part === 'string' || Buffer.isBuffer(part) ? part : JSON.stringify(part)).update('\u0000');
+    }
+    const key = material.digest('hex');
+    let agent = this.byMaterial.get(key);
+    if (agent === undefined) {
+      agent = protocol === 'https:'
+        ? new https.Agent({
+          keepAlive: true, ca: options.ca, cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase,
+          servername: options.servername, ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
+        })
+        : new http.Agent({ keepAlive: true });
+      if (this.byMaterial.size > 16) this.byMaterial.clear();
+      this.byMaterial.set(key, agent);
+    }
+    return agent;
+  }
 }
 
 function joinPath(base: string, path: string): string {
