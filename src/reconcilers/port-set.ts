@@ -6,7 +6,19 @@ export interface PortSet {
   has(port: number, portName?: string): boolean;
 }
 
+/** Parsed sets by their text: the same few annotation values are read for every endpoint. */
+const parsed = new Map<string, PortSet>();
+
 export function parsePortSet(text: string): PortSet {
+  let set = parsed.get(text);
+  if (set === undefined) {
+    if (parsed.size > 1000) parsed.clear();
+    parsed.set(text, set = parseUncached(text));
+  }
+  return set;
+}
+
+function parseUncached(text: string): PortSet {
   const ranges: (readonly [number, number])[] = [];
   const names = new Set<string>();
   for (const raw of text.split(',')) {
