@@ -28,6 +28,8 @@ import { apiVersionOf, collectionPath, type KindSpec, keyOf, resourceId } from '
 import { lineBatches } from './line-splitter.js';
 import type { ObjectKey, ProjectedObject, ResourceId } from './object.js';
 import { tombstone } from './tombstone.js';
+import { IdleTimer } from './idle-timer.js';
+import { resourceVersionOf, statusBody, statusMessage, watchEvent } from './watch-event.js';
 import { projectionFailure, project } from './projection.js';
 import type { EngineMetrics } from '../observe/metrics.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
@@ -55,7 +57,6 @@ export interface ReflectorOptions {
   readonly awaitCapacity?: () => Promise<void> | undefined;
 }
 
-const statusBody = z.object({ code: z.number().optional(), message: z.string().optional(), reason: z.string().optional() });
 
 const listBody = z.object({
   metadata: z.object({ resourceVersion: z.string().optional(), continue: z.string().optional() }),
@@ -333,52 +334,6 @@ class ReflectorLoop {
       }
       this.signal.addEventListener('abort', done, { once: true });
     });
-  }
-}
-
-type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-const watchEventTypes: ReadonlySet<string> = new Set<WatchEventType>(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
-
-/**
- * Checks the envelope of a watch line by hand: it runs once per event on the hot path, and the
- * object itself goes on to its kind's zod projection untouched. Returns what is wrong, or the event.
- */
-function watchEvent(parsed: unknown): { type: WatchEventType; object: object } | string {
-  if (parsed === null || typeof parsed !== 'object') return 'not an object';
-  const { type, object } = parsed as { type?: unknown; object?: unknown };
-  if (typeof type !== 'string' || !watchEventTypes.has(type)) return `type ${JSON.stringify(type)} is not a watch event type`;
-  if (object === null || typeof object !== 'object' || Array.isArray(object)) return 'object is not an object';
-  return { type: type as WatchEventType, object };
-}
-
-function resourceVersionOf(object: object): string | undefined {
-  const metadata = (object as { metadata?: unknown }).metadata;
-  if (metadata === null || typeof metadata !== 'object') return undefined;
-  const version = (metadata as { resourceVersion?: unknown }).resourceVersion;
-  return typeof version === 'string' ? version : undefined;
-}
-
-/** The message of an error response's Status body, or why it could not be read. */
-async function statusMessage(response: ApiResponse): Promise<string> {
-  try {
-    const parsed = statusBody.safeParse(JSON.parse(await readBody(response.body, 1024 * 1024)));
-    return parsed.success ? parsed.data.message ?? parsed.data.reason ?? '' : '';
-  } catch (error) {
-    return `(unreadable status body: ${describe(error)})`;
-  }
-}
-
-/** Calls `onIdle` when `touch` has not been called for `limitMs`. */
-class IdleTimer {
-  private timer: NodeJS.Timeout;
-  constructor(private readonly limitMs: number, private readonly onIdle: () => void) {
-    this.timer = setTimeout(onIdle, limitMs);
-  }
-  touch(): void {
-    this.timer.refresh();
-  }
-  stop(): void {
-    clearTimeout(this.timer);
   }
 }
 
