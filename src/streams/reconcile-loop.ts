@@ -43,7 +43,15 @@ export class ReconcileLoop {
     const { store } = this.options;
     for (const change of store.apply(events)) {
       for (const reconciler of this.options.reconcilers) {
-        for (const key of reconciler.affected(change, store.view)) this.queue.add(viewKey(reconciler, key));
+        try {
+          for (const key of reconciler.affected(change, store.view)) this.queue.add(viewKey(reconciler, key));
+        } catch (error) {
+          // Which keys the change touched is unknown: reconcile all of this reconciler's keys
+          // (level-based, so that is always correct, only slower).
+          this.options.metrics?.reconcileErrors.inc({ reconciler: reconciler.name });
+          this.options.log.error('affected() failed; reconciling every key', { reconciler: reconciler.name, key: JSON.stringify(change.key), error: (error as Error).message });
+          for (const key of reconciler.keys(store.view)) this.queue.add(viewKey(reconciler, key));
+        }
       }
     }
     return this.drain();
