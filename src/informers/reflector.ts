@@ -29,7 +29,7 @@ import { lineBatches } from './line-splitter.js';
 import type { ObjectKey, ProjectedObject, ResourceId } from './object.js';
 import { tombstone } from './tombstone.js';
 import { IdleTimer } from './idle-timer.js';
-import { resourceVersionOf, statusBody, statusMessage, watchEvent } from './watch-event.js';
+import { describe, resourceVersionOf, statusBody, statusMessage, watchEvent } from './watch-event.js';
 import { projectionFailure, project } from './projection.js';
 import type { EngineMetrics } from '../observe/metrics.js';
 import { type Logger, silentLogger } from '../observe/logger.js';
@@ -353,8 +353,4 @@ function errorReason(error: unknown): string {
   if (error instanceof ApiError && error.status !== 0) return `http_${error.status}`;
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) return 'timeout';
   return 'network';
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -41,6 +41,7 @@ export async function statusMessage(response: ApiResponse): Promise<string> {
 }
 
 
-function describe(error: unknown): string {
+/** An error's message, for a log line or a status message. */
+export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

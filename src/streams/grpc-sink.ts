@@ -23,13 +23,18 @@ export function grpcSink<M, W>(call: ServerWritableStream<unknown, W>, translate
       else call.end();
     },
     onClose(listener) {
-      let called = false;
-      const once = (): void => {
-        if (called) return;
-        called = true;
-        listener();
-      };
-      for (const event of ['cancelled', 'close', 'finish', 'error']) call.once(event, once);
+      onCallEnd(call, listener);
     },
   };
+}
+
+/** Calls `listener` once when a server call ends in any way: cancelled, finished, failed or closed. */
+export function onCallEnd(call: NodeJS.EventEmitter, listener: () => void): void {
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    listener();
+  };
+  for (const event of ['cancelled', 'close', 'finish', 'error']) call.once(event, once);
 }

@@ -29,7 +29,7 @@ import { podEndpoint } from '../../reconcilers/pod-endpoint.js';
 import type { StoreView } from '../../store/store-view.js';
 import { NotFoundError, toServiceError } from '../grpc-errors.js';
 import type { GrpcService } from '../grpc-server.js';
-import { grpcSink } from '../grpc-sink.js';
+import { grpcSink, onCallEnd } from '../grpc-sink.js';
 import { loadProtos } from '../proto.js';
 import type { ViewHub } from '../view-hub.js';
 import { parseServiceAuthority, splitHostPort } from './authority.js';
@@ -58,13 +58,7 @@ export function destinationService(options: DestinationServiceOptions): GrpcServ
 
   function track(call: ServerWritableStream<GetDestination__Output, unknown>, labels: { rpc: string; namespace: string; service: string }): void {
     subscribers.inc(labels);
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      subscribers.dec(labels);
-    };
-    for (const event of ['cancelled', 'close', 'finish', 'error']) call.once(event, release);
+    onCallEnd(call, () => subscribers.dec(labels));
   }
 
   const handlers: DestinationHandlers = {
