@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createLogger } from '../../src/observe/logger.js';
 import { FakeApiServer } from '../support/fake-api-server.js';
 import { converges, startEngine, tempDir, type RunningEngine } from '../support/engine-harness.js';
 import { endpointSlice, pod, service } from '../support/objects.js';
@@ -143,8 +144,11 @@ describe('engine under API server faults', function () {
     assert.equal(malformed.values.find((value) => value.labels.resource === 'services')?.value, 1);
   });
 
-  it('counts and skips an object that fails its projection, logs it once, and keeps going', async () => {
-    const engine = await start();
+  it('counts and skips an object that fails its projection, logs it once with its name escaped, and keeps going', async () => {
+    const lines: string[] = [];
+    running = await startEngine(api, { viewKeys, log: createLogger({ level: 'warn', write: (line) => lines.push(line) }) });
+    const engine = running;
+    await api.waitForOpenWatches(3);
     await converges(api, engine);
     const bad = pod('default', 'bad\nname', { ip: '10.0.9.9' });
     (bad.spec as { containers: unknown }).containers = 'not a list';
@@ -153,11 +157,15 @@ describe('engine under API server faults', function () {
     api.apply('pods', bad);
     churn(api, 3);
     api.create('pods', pod('default', 'after', { ip: '10.0.9.10' }));
-    await converges(api, engine).catch(() => undefined);
+    await converges(api, engine);
     const skipped = await engine.metrics.informerProjectionErrors.get();
     assert.equal(skipped.values.find((value) => value.labels.resource === 'pods')?.value, 2);
     assert.ok(engine.engine.store.view.get('pods/default/after' as never), 'later pods still arrive');
     assert.equal(engine.engine.store.view.get('pods/default/bad\nname' as never), undefined);
+    const skippedLines = lines.filter((line) => line.includes('does not fit its projection'));
+    assert.equal(skippedLines.length, 1, 'logged once for two bad versions of the same object');
+    assert.ok(skippedLines[0]?.includes('bad\\\\nname'), `the newline in the name is escaped: ${skippedLines[0] ?? ''}`);
+    assert.ok(lines.every((line) => !line.includes('\n')), 'no log line was split by the name');
   });
 
   for (const status of [429, 500, 403] as const) {

@@ -16,7 +16,7 @@ import { informers } from '../../src/informers/informers.js';
 import { keyOf, type KindSpec, resourceId } from '../../src/informers/kind.js';
 import { endpointSliceKind, podKind, serviceKind } from '../../src/informers/kinds/index.js';
 import { project } from '../../src/informers/projection.js';
-import { silentLogger } from '../../src/observe/logger.js';
+import { type Logger, silentLogger } from '../../src/observe/logger.js';
 import { createEngineMetrics, type EngineMetrics } from '../../src/observe/metrics.js';
 import { allReconcilers } from '../../src/reconcilers/index.js';
 import { fold } from '../../src/streams/differ.js';
@@ -65,11 +65,12 @@ export interface RunningEngine {
 
 export async function startEngine(api: FakeApiServer, options: {
   storeDir?: string; viewKeys?: readonly string[]; policy?: BackpressurePolicy; watchTimeoutSeconds?: number; requestTimeoutMs?: number;
-  kinds?: readonly KindSpec[];
+  kinds?: readonly KindSpec[]; log?: Logger;
 } = {}): Promise<RunningEngine> {
+  const log = options.log ?? silentLogger;
   const metrics = createEngineMetrics();
   const kinds = options.kinds ?? engineKinds;
-  const engine = await createEngine({ storeDir: options.storeDir, kinds, reconcilers: allReconcilers, log: silentLogger, metrics });
+  const engine = await createEngine({ storeDir: options.storeDir, kinds, reconcilers: allReconcilers, log, metrics });
   const sinks = new Map<string, FoldingSink>();
   const subscriptions: Subscription[] = [];
   for (const key of options.viewKeys ?? []) {
@@ -79,7 +80,7 @@ export async function startEngine(api: FakeApiServer, options: {
   }
   const source = informers({
     client: kubeApiClient(api.kubeConfig()), kinds, seed: (resource) => engine.store.seed(resource),
-    log: silentLogger, metrics, backoff: fastBackoff, requestTimeoutMs: options.requestTimeoutMs ?? 2000,
+    log, metrics, backoff: fastBackoff, requestTimeoutMs: options.requestTimeoutMs ?? 2000,
     watchTimeoutSeconds: () => options.watchTimeoutSeconds ?? 60,
   }).pipe(map((event) => ({ at: undefined, event })));
   const pipeline: RunningPipeline = startPipeline({ source, loop: engine.loop, batching: { kind: 'time', maxMs: 2, maxEvents: 500 } });
