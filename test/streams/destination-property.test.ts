@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import type { DestinationClient } from '../../src/gen/proto/io/linkerd/proxy/destination/Destination.js';
 import type { ObjectChange } from '../../src/informers/event.js';
-import { keyOf, type KindSpec, resourceId } from '../../src/informers/kind.js';
+import { keyOf, resourceId } from '../../src/informers/kind.js';
 import { allKinds, endpointSliceKind, podKind, serviceKind } from '../../src/informers/kinds/index.js';
-import { project } from '../../src/informers/projection.js';
 import { silentLogger } from '../../src/observe/logger.js';
 import { createEngineMetrics } from '../../src/observe/metrics.js';
 import { allReconcilers } from '../../src/reconcilers/index.js';
@@ -12,6 +11,7 @@ import { destinationService } from '../../src/streams/destination/destination-se
 import { createEngine, type Engine } from '../../src/streams/engine.js';
 import { type RunningGrpcServer, startGrpcServer } from '../../src/streams/grpc-server.js';
 import { destinationClient, eventually, FoldedGet } from '../support/destination-client.js';
+import { versionedChange } from '../support/changes.js';
 import { endpointSlice, pod, service } from '../support/objects.js';
 
 /**
@@ -31,26 +31,16 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('pod' as const), host: fc.nat(7), meshed: fc.boolean() }) },
 );
 
-let version = 1;
-
-function change(spec: KindSpec, raw: Record<string, unknown>, type: 'ADDED' | 'MODIFIED' | 'DELETED' = 'MODIFIED'): ObjectChange {
-  (raw.metadata as Record<string, unknown>).resourceVersion = String(++version);
-  const projected = project(spec, raw);
-  if (!projected.ok) throw new Error(projected.error);
-  const resource = resourceId(spec);
-  return { type, resource, key: keyOf(resource, projected.object), object: projected.object };
-}
-
 function changeFor(op: Op): ObjectChange {
   switch (op.op) {
     case 'slice':
-      return change(endpointSliceKind, endpointSlice('shop', `web-${op.slice}`, 'web',
+      return versionedChange(endpointSliceKind, endpointSlice('shop', `web-${op.slice}`, 'web',
         op.endpoints.map(([host, ready]) => ({ ip: `10.0.0.${host + 1}`, ready, pod: `web-${host}` })), [{ name: 'http', port: 8080 }]));
     case 'deleteSlice':
-      return change(endpointSliceKind, endpointSlice('shop', `web-${op.slice}`, 'web', [], [{ name: 'http', port: 8080 }]), 'DELETED');
+      return versionedChange(endpointSliceKind, endpointSlice('shop', `web-${op.slice}`, 'web', [], [{ name: 'http', port: 8080 }]), 'DELETED');
     case 'pod': {
       const labels: Record<string, string> = op.meshed ? { app: 'web', 'linkerd.io/control-plane-ns': 'linkerd' } : { app: 'web' };
-      return change(podKind, pod('shop', `web-${op.host}`, { ip: `10.0.0.${op.host + 1}`, labels, serviceAccount: 'web' }));
+      return versionedChange(podKind, pod('shop', `web-${op.host}`, { ip: `10.0.0.${op.host + 1}`, labels, serviceAccount: 'web' }));
     }
   }
 }
@@ -78,8 +68,8 @@ describe('Destination.Get end to end (fast-check)', function () {
   it('folds each stream to the endpoints reconciled from the final state, identities and hints included', async () => {
     await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 20 }), async (ops) => {
       // A fresh service per run, so runs do not see each other's endpoints.
-      for (const slice of [0, 1]) engine.loop.process([change(endpointSliceKind, endpointSlice('shop', `web-${slice}`, 'web', [], [{ name: 'http', port: 8080 }]), 'DELETED')]);
-      engine.loop.process([change(serviceKind, service('shop', 'web', [{ name: 'http', port: 80, targetPort: 8080 }]))]);
+      for (const slice of [0, 1]) engine.loop.process([versionedChange(endpointSliceKind, endpointSlice('shop', `web-${slice}`, 'web', [], [{ name: 'http', port: 8080 }]), 'DELETED')]);
+      engine.loop.process([versionedChange(serviceKind, service('shop', 'web', [{ name: 'http', port: 80, targetPort: 8080 }]))]);
       const stream = new FoldedGet(client, 'web.shop.svc.cluster.local:80');
       try {
         await eventually(() => (stream.exists !== undefined ? undefined : 'no first message'));

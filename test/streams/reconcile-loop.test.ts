@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
 import type { ObjectChange } from '../../src/informers/event.js';
-import { keyOf, resourceId } from '../../src/informers/kind.js';
+import { resourceId } from '../../src/informers/kind.js';
 import { serviceKind } from '../../src/informers/kinds/index.js';
 import type { Service } from '../../src/informers/kinds/service.js';
-import { project } from '../../src/informers/projection.js';
 import { silentLogger } from '../../src/observe/logger.js';
 import { createEngineMetrics } from '../../src/observe/metrics.js';
 import type { Reconciler } from '../../src/reconcilers/reconciler.js';
 import { createEngine } from '../../src/streams/engine.js';
 import { snapshotOf } from '../../src/streams/snapshot.js';
 import { engineKinds } from '../support/engine-harness.js';
+import { versionedChange } from '../support/changes.js';
 import { service } from '../support/objects.js';
 
-let version = 1;
 function serviceChange(name: string, port: number): ObjectChange {
-  const raw = service('shop', name, [{ name: 'http', port }]);
-  (raw.metadata as Record<string, unknown>).resourceVersion = String(++version);
-  const projected = project(serviceKind, raw);
-  if (!projected.ok) throw new Error(projected.error);
-  const resource = resourceId(serviceKind);
-  return { type: 'MODIFIED', resource, key: keyOf(resource, projected.object), object: projected.object };
+  return versionedChange(serviceKind, service('shop', name, [{ name: 'http', port }]));
 }
 
 /** A reconciler of service ports whose hooks can be made to throw. */

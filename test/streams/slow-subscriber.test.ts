@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import type { ObjectChange } from '../../src/informers/event.js';
-import { keyOf, resourceId } from '../../src/informers/kind.js';
 import { endpointSliceKind, serviceKind } from '../../src/informers/kinds/index.js';
-import { project } from '../../src/informers/projection.js';
 import { silentLogger } from '../../src/observe/logger.js';
 import { createEngineMetrics } from '../../src/observe/metrics.js';
 import { allReconcilers } from '../../src/reconcilers/index.js';
@@ -14,23 +12,15 @@ import { createEngine, type Engine } from '../../src/streams/engine.js';
 import type { SnapshotItem } from '../../src/streams/snapshot.js';
 import type { ViewMessage } from '../../src/streams/view-message.js';
 import { engineKinds } from '../support/engine-harness.js';
+import { versionedChange } from '../support/changes.js';
 import { endpointSlice, service } from '../support/objects.js';
 
 const key = 'endpoints/default/web:80';
-let version = 1;
-
-function change(spec: typeof serviceKind | typeof endpointSliceKind, raw: Record<string, unknown>): ObjectChange {
-  (raw.metadata as Record<string, unknown>).resourceVersion = String(++version);
-  const projected = project(spec, raw);
-  if (!projected.ok) throw new Error(projected.error);
-  const resource = resourceId(spec);
-  return { type: 'MODIFIED', resource, key: keyOf(resource, projected.object), object: projected.object };
-}
 
 /** A slice of 300 endpoints, a different third of them not ready at each step. */
 function bigSlice(step: number): ObjectChange {
   const endpoints = Array.from({ length: 300 }, (_, i) => ({ ip: `10.1.${i >> 8}.${i & 255}`, ready: (i + step) % 3 !== 0, pod: `web-${i}` }));
-  return change(endpointSliceKind, endpointSlice('default', 'web-a', 'web', endpoints, [{ name: 'http', port: 8080 }]));
+  return versionedChange(endpointSliceKind, endpointSlice('default', 'web-a', 'web', endpoints, [{ name: 'http', port: 8080 }]));
 }
 
 function heap(): number {
@@ -47,7 +37,7 @@ describe('a subscriber that never reads', function () {
 
   before(async () => {
     engine = await createEngine({ storeDir: undefined, kinds: engineKinds, reconcilers: allReconcilers, log: silentLogger, metrics });
-    engine.loop.process([change(serviceKind, service('default', 'web', [{ name: 'http', port: 80, targetPort: 8080 }])), bigSlice(0)]);
+    engine.loop.process([versionedChange(serviceKind, service('default', 'web', [{ name: 'http', port: 80, targetPort: 8080 }])), bigSlice(0)]);
     admin = await startAdminServer({
       address: '127.0.0.1', port: 0, registry: metrics.registry, hub: engine.hub, log: silentLogger,
       view: (name) => engine.store.getView(name), viewKeys: () => engine.store.viewKeys(), ready: () => true,
