@@ -14,7 +14,7 @@ import type { ObjectMeta, ProjectedObject } from './object.js';
 
 /** A policy object whose spec did not parse: enough to key it, plus why it was rejected. */
 export interface InvalidProjection extends ProjectedObject {
-  /** `<field path>: <message>` of the first issue, e.g. `spec.port: Invalid input`. */
+  /** `<field path>: <message>` of the first issue, e.g. `spec.port: Invalid input` or `spec.foo: unknown field`. */
   readonly invalid: string;
 }
 
@@ -51,10 +51,22 @@ export function failClosed<Shape extends EnvelopeShape>(
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+/**
+ * `<field path>: <message>` for one zod issue. An unknown field is named in the path itself
+ * (`spec.rules[0].retries: unknown field`), so the message says which field Sinew does not know.
+ */
+export function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (issue === undefined) return 'spec: Invalid input';
-  const path = formatPath(issue.path);
-  return `${path === '' ? '(root)' : path}: ${issue.message}`;
+  if (issue.code === 'unrecognized_keys') {
+    const fields = issue.keys.map((key) => pathText([...issue.path, key]));
+    return `${fields.join(', ')}: unknown field${fields.length === 1 ? '' : 's'}`;
+  }
+  return `${pathText(issue.path)}: ${issue.message}`;
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  const text = formatPath(path);
+  return text === '' ? '(root)' : text;
 }
 
 /** `spec.rules[0].matches[1].path`: dotted names, bracketed indexes and odd keys. */

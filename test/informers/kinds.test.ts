@@ -1,6 +1,6 @@
 /** Projections of every watched kind: what they keep, what they strip, idempotency and fail-closed policy. */
 import assert from 'node:assert/strict';
-import { isInvalid } from '../../src/informers/fail-closed.js';
+import { describeIssue, isInvalid } from '../../src/informers/fail-closed.js';
 import type { KindSpec } from '../../src/informers/kind.js';
 import type { ProjectedObject } from '../../src/informers/object.js';
 import {
@@ -22,6 +22,7 @@ import {
   serviceKind,
   serviceProfileKind,
 } from '../../src/informers/kinds/index.js';
+import { strictServiceProfileSchema } from '../../src/informers/kinds/service-profile.js';
 
 type Json = Record<string, unknown>;
 
@@ -497,6 +498,79 @@ describe('kind projections', () => {
       });
     }
 
+    /** Each policy fixture with one field Sinew does not know, at the top of the spec or deep in it. */
+    const unknownFields: readonly (readonly [KindSpec, Json, string])[] = [
+      [serverKind, withSpec(fixtures.server, { ...fixtures.server.spec, allowedClients: ['none'] }), 'spec.allowedClients: unknown field'],
+      [serverKind, withSpec(fixtures.server, { ...fixtures.server.spec, podSelector: { matchLabels: { app: 'web' }, matchFields: [] } }), 'spec.podSelector.matchFields: unknown field'],
+      [serverAuthorizationKind, withSpec(fixtures.serverAuthorization, {
+        ...fixtures.serverAuthorization.spec, client: { ...fixtures.serverAuthorization.spec.client, requireMtlsVersion: '1.3' },
+      }), 'spec.client.requireMtlsVersion: unknown field'],
+      [authorizationPolicyKind, withSpec(fixtures.authorizationPolicy, { ...fixtures.authorizationPolicy.spec, onlyDuring: 'business-hours' }), 'spec.onlyDuring: unknown field'],
+      [meshTlsAuthenticationKind, withSpec(fixtures.meshTlsAuthentication, {
+        identityRefs: [{ kind: 'ServiceAccount', name: 'gateway', namespace: 'ingress', audience: 'internal' }],
+      }), 'spec.identityRefs[0].audience: unknown field'],
+      [networkAuthenticationKind, withSpec(fixtures.networkAuthentication, { networks: [{ cidr: '10.0.0.0/8', ports: [443] }] }), 'spec.networks[0].ports: unknown field'],
+      [httpRouteKind, withSpec(fixtures.httpRoute, {
+        ...fixtures.httpRoute.spec, rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/api' }, sourceIp: '10.0.0.0/8' }] }],
+      }), 'spec.rules[0].matches[0].sourceIp: unknown field'],
+      [gatewayHttpRouteKind, withSpec(fixtures.gatewayHttpRoute, { ...fixtures.gatewayHttpRoute.spec, rules: [{ backendRefs: [{ name: 'web', port: 80, tls: true }] }] }), 'spec.rules[0].backendRefs[0].tls: unknown field'],
+      [grpcRouteKind, withSpec(fixtures.grpcRoute, { ...fixtures.grpcRoute.spec, authorization: { mode: 'strict' } }), 'spec.authorization: unknown field'],
+    ];
+
+    for (const [spec, input, expected] of unknownFields) {
+      it(`keeps ${a(spec.kind)} with a field Sinew does not know as invalid, naming the field (${expected.split(':')[0]})`, () => {
+        const parsed = parseOk(spec, input);
+        assert.ok(isInvalid(parsed), `expected an invalid projection, got ${JSON.stringify(parsed)}`);
+        assert.equal(parsed.invalid, expected);
+        assert.deepEqual(parseOk(spec, parsed), parsed);
+      });
+    }
+
+    it('names every unknown field of one object', () => {
+      const parsed = parseOk(networkAuthenticationKind, withSpec(fixtures.networkAuthentication, { networks: [{ cidr: '10.0.0.0/8' }], b: 1, c: 2 }));
+      assert.ok(isInvalid(parsed));
+      assert.equal(parsed.invalid, 'spec.b, spec.c: unknown fields');
+    });
+
+    for (const [spec, fixture] of policyKinds) {
+      it(`still strips status and unknown top-level and metadata fields from ${a(spec.kind)}`, () => {
+        const input = { ...fixture, status: { conditions: [{ type: 'Accepted', status: 'True' }] }, extra: 1, metadata: { ...(fixture['metadata'] as Json), selfLink: '/x' } };
+        const parsed = parseValid(spec, input);
+        assert.deepEqual(Object.keys(parsed).sort(), ['apiVersion', 'kind', 'metadata', 'spec']);
+        assert.equal('selfLink' in parsed.metadata, false);
+      });
+    }
+
+    it('keeps a Server whose access policy is not one of Linkerd\'s default policies as invalid', () => {
+      const parsed = parseOk(serverKind, withSpec(fixtures.server, { ...fixtures.server.spec, accessPolicy: 'allow-everyone' }));
+      assert.ok(isInvalid(parsed));
+      assert.match(parsed.invalid, /^spec\.accessPolicy: /);
+      for (const accessPolicy of ['all-unauthenticated', 'all-authenticated', 'cluster-unauthenticated', 'cluster-authenticated', 'deny', 'audit']) {
+        assert.equal(parseValid(serverKind, withSpec(fixtures.server, { ...fixtures.server.spec, accessPolicy })).spec.accessPolicy, accessPolicy);
+      }
+    });
+
+    it('accepts the Gateway API v1 route fields Sinew does not act on: rule names, retries, session persistence, default gateways', () => {
+      const sessionPersistence = { sessionName: 'shop', type: 'Cookie', absoluteTimeout: '1h', idleTimeout: '10m', cookieConfig: { lifetimeType: 'Permanent' } };
+      const http = parseValid(gatewayHttpRouteKind, withSpec(fixtures.gatewayHttpRoute, {
+        ...fixtures.gatewayHttpRoute.spec,
+        useDefaultGateways: 'None',
+        rules: [{ name: 'split', backendRefs: [{ name: 'web', port: 80 }], retry: { codes: [503], attempts: 2, backoff: '100ms' }, sessionPersistence }],
+      }));
+      assert.equal(http.spec.rules?.[0]?.name, 'split');
+      assert.deepEqual(http.spec.rules?.[0]?.retry, { codes: [503], attempts: 2, backoff: '100ms' });
+      const grpc = parseValid(grpcRouteKind, withSpec(fixtures.grpcRoute, {
+        ...fixtures.grpcRoute.spec, rules: [{ name: 'list', backendRefs: [{ name: 'catalog', port: 9090 }], sessionPersistence }],
+      }));
+      assert.deepEqual(grpc.spec.rules?.[0]?.sessionPersistence, sessionPersistence);
+    });
+
+    it('keeps a GRPCRoute whose method match names neither a service nor a method (both empty) as invalid', () => {
+      const parsed = parseOk(grpcRouteKind, withSpec(fixtures.grpcRoute, { rules: [{ matches: [{ method: { service: '', method: '' } }] }] }));
+      assert.ok(isInvalid(parsed));
+      assert.match(parsed.invalid, /^spec\.rules\[0\]\.matches\[0\]\.method\.service: one or both/);
+    });
+
     it('reports valid policy objects as not invalid', () => {
       for (const [spec, fixture] of policyKinds) assert.equal(isInvalid(parseOk(spec, fixture)), false, spec.kind);
     });
@@ -512,6 +586,20 @@ describe('kind projections', () => {
       const spec = { routes: [{ name: 'r', condition: { not: [{ method: 'POST' }] } }] };
       const profile = parseOk(serviceProfileKind, withSpec(fixtures.serviceProfile, spec));
       assert.deepEqual(profile.spec, spec);
+    });
+
+    it('drops fields it does not know from a profile, as a profile grants no access', () => {
+      const spec = { routes: [{ name: 'r', condition: { method: 'GET', headerRegex: 'x' }, retries: 3 }] };
+      const profile = parseOk(serviceProfileKind, withSpec(fixtures.serviceProfile, spec));
+      assert.deepEqual(profile.spec, { routes: [{ name: 'r', condition: { method: 'GET' } }] });
+    });
+
+    it('has a strict twin, for the sp-validator, that names a field it does not know anywhere in the spec', () => {
+      const spec = { routes: [{ name: 'r', condition: { any: [{ method: 'GET', headerRegex: 'x' }] } }] };
+      const result = strictServiceProfileSchema.safeParse(withSpec(fixtures.serviceProfile, spec));
+      assert.equal(result.success, false);
+      assert.deepEqual(result.error?.issues.map(describeIssue), ['spec.routes[0].condition.any[0].headerRegex: unknown field']);
+      assert.equal(strictServiceProfileSchema.safeParse(fixtures.serviceProfile).success, true);
     });
 
     it('rejects a profile with a malformed weight, so the default profile applies', () => {

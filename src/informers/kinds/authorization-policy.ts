@@ -1,7 +1,8 @@
 /**
  * Linkerd AuthorizationPolicies: a target (Server, HTTPRoute, GRPCRoute or Namespace) and the
  * authentications every client must satisfy to reach it.
- * Fail-closed: a policy whose spec does not parse is kept as invalid and authorizes no one.
+ * Fail-closed: a policy whose spec does not parse is kept as invalid and authorizes no one. The
+ * spec is strict: an unknown field makes the policy invalid instead of being dropped.
  */
 import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';
@@ -9,7 +10,7 @@ import type { KindSpec } from '../kind.js';
 import { metadataSchema } from '../object.js';
 import { groupSchema, refKindSchema } from './mesh-tls-authentication.js';
 
-const policyRefSchema = z.object({
+const policyRefSchema = z.strictObject({
   group: groupSchema.optional(),
   kind: refKindSchema,
   name: z.string().min(1).max(253),
@@ -22,7 +23,7 @@ export const validAuthorizationPolicySchema = z.object({
   apiVersion: z.literal('policy.linkerd.io/v1alpha1'),
   kind: z.literal('AuthorizationPolicy'),
   metadata: metadataSchema.extend({ namespace: z.string().min(1) }),
-  spec: z.object({
+  spec: z.strictObject({
     targetRef: policyRefSchema,
     requiredAuthenticationRefs: z.array(policyRefSchema),
   }),

@@ -1,7 +1,8 @@
 /**
  * Gateway API HTTPRoute (gateway.networking.k8s.io): the same route shape as Linkerd's. Optional:
  * the Gateway API CRDs may not be installed.
- * Fail-closed: a route whose spec does not parse is kept as invalid, and the reconcilers deny on it.
+ * Fail-closed: a route whose spec does not parse is kept as invalid, and the reconcilers deny on it;
+ * the spec is strict, so an unknown field makes it invalid too.
  */
 import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';

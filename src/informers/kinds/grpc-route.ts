@@ -2,6 +2,8 @@
  * Gateway API GRPCRoute: routes by gRPC service and method. Optional: the Gateway API CRDs may
  * not be installed.
  * Fail-closed: a route whose spec does not parse is kept as invalid, and the reconcilers deny on it.
+ * The spec is strict (an unknown field makes the route invalid); the Gateway API v1 fields Sinew
+ * does not act on (rule `name`, `sessionPersistence`, `useDefaultGateways`) are declared.
  */
 import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';
@@ -16,19 +18,22 @@ import {
   requestHeaderModifierFilterSchema,
   requestMirrorFilterSchema,
   responseHeaderModifierFilterSchema,
+  ruleNameSchema,
+  sessionPersistenceSchema,
+  useDefaultGatewaysSchema,
 } from './http-route-spec.js';
 
-/** A service and/or method to match; at least one of them. Absent type means Exact. */
-const grpcMethodMatchSchema = z.object({
+/** A service and/or method to match; at least one of them, not empty. Absent type means Exact. */
+const grpcMethodMatchSchema = z.strictObject({
   type: z.enum(['Exact', 'RegularExpression']).optional(),
   service: z.string().max(1024).optional(),
   method: z.string().max(1024).optional(),
 }).refine(
-  (match) => match.service !== undefined || match.method !== undefined,
+  (match) => (match.service ?? '') !== '' || (match.method ?? '') !== '',
   { message: 'one or both of service and method is required', path: ['service'] },
 );
 
-export const grpcRouteMatchSchema = z.object({
+export const grpcRouteMatchSchema = z.strictObject({
   method: grpcMethodMatchSchema.optional(),
   headers: z.array(headerMatchSchema).optional(),
 });
@@ -48,10 +53,12 @@ export const grpcBackendRefSchema = backendRefSchema(grpcRouteFilterSchema);
 
 export type GrpcBackendRef = z.infer<typeof grpcBackendRefSchema>;
 
-export const grpcRouteRuleSchema = z.object({
+export const grpcRouteRuleSchema = z.strictObject({
+  name: ruleNameSchema.optional(),
   matches: z.array(grpcRouteMatchSchema).optional(),
   filters: z.array(grpcRouteFilterSchema).optional(),
   backendRefs: z.array(grpcBackendRefSchema).optional(),
+  sessionPersistence: sessionPersistenceSchema.optional(),
 });
 
 export type GrpcRouteRule = z.infer<typeof grpcRouteRuleSchema>;
@@ -60,8 +67,9 @@ export const validGrpcRouteSchema = z.object({
   apiVersion: z.literal(['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha2']),
   kind: z.literal('GRPCRoute'),
   metadata: metadataSchema.extend({ namespace: z.string().min(1) }),
-  spec: z.object({
+  spec: z.strictObject({
     parentRefs: z.array(parentRefSchema).optional(),
+    useDefaultGateways: useDefaultGatewaysSchema.optional(),
     hostnames: z.array(hostnameSchema).optional(),
     rules: z.array(grpcRouteRuleSchema).optional(),
   }),

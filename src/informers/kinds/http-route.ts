@@ -1,7 +1,8 @@
 /**
  * Linkerd's own HTTPRoute (policy.linkerd.io): routes on a Server for inbound policy, or on a
  * Service for outbound routing. Same shape as Gateway API's, in Linkerd's group.
- * Fail-closed: a route whose spec does not parse is kept as invalid, and the reconcilers deny on it.
+ * Fail-closed: a route whose spec does not parse is kept as invalid, and the reconcilers deny on it;
+ * the spec is strict, so an unknown field makes it invalid too.
  */
 import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';

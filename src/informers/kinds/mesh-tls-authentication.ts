@@ -1,7 +1,8 @@
 /**
  * Linkerd MeshTLSAuthentications: client identities (literal, `*`-prefixed, or by reference to
  * ServiceAccounts or Namespaces) an AuthorizationPolicy may require.
- * Fail-closed: a bad identity makes the whole object invalid, so it authenticates no one.
+ * Fail-closed: a bad identity makes the whole object invalid, so it authenticates no one; so does a
+ * field Sinew does not know (the spec is strict).
  */
 import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';
@@ -20,7 +21,7 @@ export const groupSchema = z.string().max(253)
 
 export const refKindSchema = z.string().min(1).max(63).regex(/^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/, 'expected a kind');
 
-const identityRefSchema = z.object({
+const identityRefSchema = z.strictObject({
   group: groupSchema.optional(),
   kind: refKindSchema,
   /** Absent: every object of the kind in the namespace. */
@@ -30,7 +31,7 @@ const identityRefSchema = z.object({
 
 export type IdentityRef = z.infer<typeof identityRefSchema>;
 
-const meshTlsSpecSchema = z.object({
+const meshTlsSpecSchema = z.strictObject({
   identities: z.array(identitySchema).optional(),
   identityRefs: z.array(identityRefSchema).optional(),
 }).refine(

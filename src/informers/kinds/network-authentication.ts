@@ -1,6 +1,7 @@
 /**
  * Linkerd NetworkAuthentications: client networks an AuthorizationPolicy may require.
- * Fail-closed: a bad network makes the whole object invalid, so it authenticates no one.
+ * Fail-closed: a bad network makes the whole object invalid, so it authenticates no one; so does a
+ * field Sinew does not know (the spec is strict).
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -23,7 +24,7 @@ export function isCidrOrAddress(text: string): boolean {
 export const cidrSchema = z.string().refine(isCidrOrAddress, 'expected an IP network (CIDR) or address');
 
 /** A network, less the sub-networks and addresses listed in `except`. */
-export const networkSchema = z.object({
+export const networkSchema = z.strictObject({
   cidr: cidrSchema,
   except: z.array(cidrSchema).optional(),
 });
@@ -34,7 +35,7 @@ export const validNetworkAuthenticationSchema = z.object({
   apiVersion: z.literal('policy.linkerd.io/v1alpha1'),
   kind: z.literal('NetworkAuthentication'),
   metadata: metadataSchema.extend({ namespace: z.string().min(1) }),
-  spec: z.object({
+  spec: z.strictObject({
     networks: z.array(networkSchema),
   }),
 });

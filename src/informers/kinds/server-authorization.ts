@@ -1,7 +1,8 @@
 /**
  * Linkerd ServerAuthorizations (the older policy API): which Servers, and which clients (by mesh
  * identity, service account or network, or unauthenticated) may reach them.
- * Fail-closed: one whose spec does not parse is kept as invalid and authorizes no one.
+ * Fail-closed: one whose spec does not parse is kept as invalid and authorizes no one. The spec is
+ * strict: an unknown field makes it invalid instead of being dropped.
  */
 import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';
@@ -13,7 +14,7 @@ import { labelSelectorSchema } from './server.js';
 
 const dnsLabelSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS label');
 
-const serverRefSchema = z.object({
+const serverRefSchema = z.strictObject({
   name: dnsLabelSchema.optional(),
   selector: labelSelectorSchema.optional(),
 }).refine(
@@ -21,21 +22,21 @@ const serverRefSchema = z.object({
   { message: 'exactly one of name and selector is required', path: ['name'] },
 );
 
-const meshTlsSchema = z.object({
+const meshTlsSchema = z.strictObject({
   /** No client identity required (the identity controller's own clients have none yet). */
   unauthenticatedTLS: z.boolean().optional(),
   identities: z.array(identitySchema).optional(),
   /** A service account; absent namespace means the authorization's own. */
-  serviceAccounts: z.array(z.object({ name: dnsLabelSchema, namespace: dnsLabelSchema.optional() })).optional(),
+  serviceAccounts: z.array(z.strictObject({ name: dnsLabelSchema, namespace: dnsLabelSchema.optional() })).optional(),
 });
 
 export const validServerAuthorizationSchema = z.object({
   apiVersion: z.literal(['policy.linkerd.io/v1beta1', 'policy.linkerd.io/v1alpha1']),
   kind: z.literal('ServerAuthorization'),
   metadata: metadataSchema.extend({ namespace: z.string().min(1) }),
-  spec: z.object({
+  spec: z.strictObject({
     server: serverRefSchema,
-    client: z.object({
+    client: z.strictObject({
       meshTLS: meshTlsSchema.optional(),
       networks: z.array(networkSchema).optional(),
       unauthenticated: z.boolean().optional(),

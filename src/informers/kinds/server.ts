@@ -1,6 +1,8 @@
 /**
  * Linkerd Servers: a port on a set of pods (or external workloads) and how to treat its traffic.
- * Fail-closed: a Server whose spec does not parse is kept as invalid, and its port denies.
+ * Fail-closed: a Server whose spec does not parse is kept as invalid, and its port denies. The spec
+ * is strict: a field Sinew does not know (say, a restriction added by a newer CRD) makes the
+ * Server invalid rather than being dropped, so it can never widen access.
  */
 import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';
@@ -8,9 +10,9 @@ import type { KindSpec } from '../kind.js';
 import { metadataSchema } from '../object.js';
 
 /** A Kubernetes label selector; an empty one selects everything. */
-export const labelSelectorSchema = z.object({
+export const labelSelectorSchema = z.strictObject({
   matchLabels: z.record(z.string(), z.string()).optional(),
-  matchExpressions: z.array(z.object({
+  matchExpressions: z.array(z.strictObject({
     key: z.string().min(1),
     operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
     values: z.array(z.string()).optional(),
@@ -30,14 +32,21 @@ export const proxyProtocolSchema = z.enum(['unknown', 'HTTP/1', 'HTTP/2', 'gRPC'
 
 export type ProxyProtocol = z.infer<typeof proxyProtocolSchema>;
 
-const serverSpecSchema = z.object({
+/** Linkerd's default policies, the values of `accessPolicy` and `config.linkerd.io/default-inbound-policy`. */
+export const defaultPolicySchema = z.enum([
+  'all-unauthenticated', 'all-authenticated', 'cluster-unauthenticated', 'cluster-authenticated', 'deny', 'audit',
+]);
+
+export type DefaultPolicy = z.infer<typeof defaultPolicySchema>;
+
+const serverSpecSchema = z.strictObject({
   podSelector: labelSelectorSchema.optional(),
   externalWorkloadSelector: labelSelectorSchema.optional(),
   port: z.union([portNumberSchema, portNameSchema]),
   /** Absent means `unknown` (protocol detection). */
   proxyProtocol: proxyProtocolSchema.optional(),
   /** v1beta3: the default for traffic no authorization matches; absent means `deny`. */
-  accessPolicy: z.string().optional(),
+  accessPolicy: defaultPolicySchema.optional(),
 }).refine(
   (spec) => (spec.podSelector === undefined) !== (spec.externalWorkloadSelector === undefined),
   { message: 'exactly one of podSelector and externalWorkloadSelector is required', path: ['podSelector'] },
