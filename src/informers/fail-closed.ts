@@ -61,7 +61,19 @@ export function describeIssue(issue: z.core.$ZodIssue | undefined): string {
     const fields = issue.keys.map((key) => pathText([...issue.path, key]));
     return `${fields.join(', ')}: unknown field${fields.length === 1 ? '' : 's'}`;
   }
-  return `${pathText(issue.path)}: ${issue.message}`;
+  return `${pathText(issue.path)}: ${unionTypeMessage(issue) ?? issue.message}`;
+}
+
+/** For a value that is none of a union's types, `expected number or string` rather than zod's bare `Invalid input`. */
+function unionTypeMessage(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return undefined;
+  const expected: string[] = [];
+  for (const branch of issue.errors) {
+    const only = branch[0];
+    if (branch.length !== 1 || only === undefined || only.code !== 'invalid_type' || only.path.length !== 0) return undefined;
+    expected.push(only.expected);
+  }
+  return `Invalid input: expected ${[...new Set(expected)].join(' or ')}`;
 }
 
 function pathText(path: readonly PropertyKey[]): string {
