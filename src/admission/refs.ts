@@ -1,0 +1,48 @@
+/**
+ * References between policy objects by group and kind, compared as Linkerd's policy controller
+ * compares them: group and kind case-insensitively, an absent group meaning the core group
+ * (written `""` or `core`).
+ *
+ * Pure.
+ */
+
+export interface GroupKind {
+  /** '' for the core group. */
+  readonly group: string;
+  readonly kind: string;
+}
+
+export interface KindRef {
+  readonly group?: string | undefined;
+  readonly kind: string;
+}
+
+export const serverKind: GroupKind = { group: 'policy.linkerd.io', kind: 'Server' };
+export const linkerdHttpRouteKind: GroupKind = { group: 'policy.linkerd.io', kind: 'HTTPRoute' };
+export const gatewayHttpRouteKind: GroupKind = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' };
+export const grpcRouteKind: GroupKind = { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' };
+export const namespaceKind: GroupKind = { group: '', kind: 'Namespace' };
+export const serviceAccountKind: GroupKind = { group: '', kind: 'ServiceAccount' };
+export const serviceKind: GroupKind = { group: '', kind: 'Service' };
+export const meshTlsAuthenticationKind: GroupKind = { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication' };
+export const networkAuthenticationKind: GroupKind = { group: 'policy.linkerd.io', kind: 'NetworkAuthentication' };
+export const egressNetworkKind: GroupKind = { group: 'policy.linkerd.io', kind: 'EgressNetwork' };
+
+function normalGroup(group: string | undefined): string {
+  const lower = (group ?? '').toLowerCase();
+  return lower === 'core' ? '' : lower;
+}
+
+/** True when `ref` (a reference, or a request's kind) names objects of kind `target`. */
+export function refersTo(ref: KindRef, target: GroupKind): boolean {
+  return normalGroup(ref.group) === normalGroup(target.group) && ref.kind.toLowerCase() === target.kind.toLowerCase();
+}
+
+/**
+ * `Server.policy.linkerd.io`, or `ServiceAccount of the core group`: for messages, which must make
+ * plain that a reference without a group is to the core group (`kind: Server` alone is no Server).
+ */
+export function canonicalKind(ref: KindRef): string {
+  if (normalGroup(ref.group) !== '') return `${ref.kind}.${ref.group ?? ''}`;
+  return `${ref.kind} of the core group${ref.group === undefined ? ' (no group given)' : ''}`;
+}
