@@ -1,12 +1,13 @@
 /**
  * `sinew control-plane`: the composition root of the control-plane process.
  *
- * Runs the components `--components` names (default: destination). The destination component
- * builds the engine (store, reconcilers, hub), its event source (informers against the API
- * server, or an event log), the optional recorder and the Destination gRPC service; with a
- * replay source it keeps serving the final state after the log ends. The identity component (control-plane-identity.ts) serves
- * Certify. The admin server always runs; `/ready` is 200 once every running component is ready.
- * Runs until SIGINT or SIGTERM.
+ * Runs the components `--components` names (default: destination). destination and policy share
+ * one engine (store, reconcilers, hub) and its event source (informers against the API server, or
+ * an event log), plus the optional recorder; destination serves Destination on its port, policy
+ * serves InboundServerPolicies and OutboundPolicies on its own. With a replay source the process
+ * keeps serving the final state after the log ends. The identity component
+ * (control-plane-identity.ts) serves Certify. The admin server always runs; `/ready` is 200 once
+ * every running component is ready. Runs until SIGINT or SIGTERM.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
@@ -16,6 +17,8 @@ import { EventLogWriter } from '../informers/event-log.js';
 import { changesOf } from '../informers/event.js';
 import { informers } from '../informers/informers.js';
 import { allKinds } from '../informers/kinds/index.js';
+import { isCidrOrAddress } from '../informers/kinds/network-authentication.js';
+import { defaultPolicyNames } from '../reconcilers/inbound-model.js';
 import { replaySource, type TimedEvent } from '../informers/replay-source.js';
 import { createLogger, type Logger, type LogLevel } from '../observe/logger.js';
 import { createEngineMetrics, type EngineMetrics } from '../observe/metrics.js';
@@ -23,7 +26,8 @@ import type { Store } from '../store/store.js';
 import { reconcilersFor } from '../reconcilers/index.js';
 import { defaultMeshConfig, type MeshConfig } from '../reconcilers/mesh-config.js';
 import { destinationService } from '../streams/destination/destination-server.js';
-import { type RunningGrpcServer, startGrpcServer } from '../streams/grpc-server.js';
+import { inboundServerPoliciesService } from '../streams/policy/inbound-server-policies.js';
+import { type GrpcService, type RunningGrpcServer, startGrpcServer } from '../streams/grpc-server.js';
 import { startAdminServer } from '../streams/admin-server.js';
 import { createEngine, type Engine } from '../streams/engine.js';
 import { startPipeline } from '../streams/pipeline.js';
@@ -37,20 +41,29 @@ export const controlPlaneHelp = `Usage: sinew control-plane [flags]
 
 Runs the control plane's components. destination (the default): informers list and watch
 the Kubernetes API (or an event log is replayed), the store indexes what they deliver,
-reconcilers compute views, and subscribers are streamed snapshots and diffs. identity: the
-certificate authority behind Identity.Certify, checking tokens with TokenReview.
+reconcilers compute views, and subscribers are streamed snapshots and diffs. policy: the
+inbound and outbound policy APIs over the same engine. identity: the certificate authority
+behind Identity.Certify, checking tokens with TokenReview.
 
 Flags:
-      --components LIST     comma list of destination, identity (default destination)
+      --components LIST     comma list of destination, policy, identity (default destination)
       --kubeconfig FILE     kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
       --admin-addr ADDR     admin server: /live /ready /metrics /views (default 0.0.0.0:9996)
       --log-level LEVEL     debug, info (default), warn or error
       --log-format FORMAT   plain (default) or json
   -h, --help                show this help
 
-Destination flags:
+Destination and policy flags:
       --destination-addr ADDR
                             gRPC Destination service (default 0.0.0.0:8086)
+      --policy-addr ADDR    gRPC InboundServerPolicies and OutboundPolicies (default 0.0.0.0:8090)
+      --default-inbound-policy POLICY
+                            the cluster's default inbound policy: all-unauthenticated (default),
+                            all-authenticated, cluster-unauthenticated, cluster-authenticated,
+                            deny or audit
+      --cluster-networks CIDRS
+                            comma list of the cluster's networks, for cluster-* policies
+                            (default 10.0.0.0/8,100.64.0.0/10,172.16.0.0/12,192.168.0.0/16,fd00::/8)
       --cluster-domain DOMAIN
                             the cluster's DNS domain (default cluster.local)
       --source SOURCE       kube (default) or replay:FILE
@@ -59,8 +72,8 @@ Destination flags:
 
 ${identityFlagsHelp}`;
 
-type Component = 'destination' | 'identity';
-const componentNames: readonly Component[] = ['destination', 'identity'];
+type Component = 'destination' | 'policy' | 'identity';
+const componentNames: readonly Component[] = ['destination', 'policy', 'identity'];
 
 function componentsOf(value: string | undefined): ReadonlySet<Component> {
   if (value === undefined) return new Set(['destination']);
@@ -74,7 +87,7 @@ function componentsOf(value: string | undefined): ReadonlySet<Component> {
 
 interface Destination {
   readonly engine: Engine;
-  readonly port: number;
+  readonly ports: { readonly destination?: number; readonly policy?: number };
   readonly done: Promise<void>;
   stop(): Promise<void>;
 }
@@ -82,7 +95,8 @@ interface Destination {
 export async function controlPlaneCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parse(argv, {
     components: { type: 'string' }, source: { type: 'string' }, kubeconfig: { type: 'string' }, store: { type: 'string' },
-    'destination-addr': { type: 'string' }, 'cluster-domain': { type: 'string' },
+    'destination-addr': { type: 'string' }, 'cluster-domain': { type: 'string' }, 'policy-addr': { type: 'string' },
+    'default-inbound-policy': { type: 'string' }, 'cluster-networks': { type: 'string' },
     record: { type: 'string' }, 'admin-addr': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
     ...identityFlags,
     help: { type: 'boolean', short: 'h' },
@@ -96,16 +110,22 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
   const level = oneOf<LogLevel>('--log-level', values['log-level'], ['debug', 'info', 'warn', 'error'], 'info');
   const format = oneOf('--log-format', values['log-format'], ['plain', 'json'] as const, 'plain');
   const admin = address('--admin-addr', values['admin-addr'] ?? '0.0.0.0:9996');
-  const source = destinationSource(values, components.has('destination'));
+  const engineNeeded = components.has('destination') || components.has('policy');
+  const source = destinationSource(values, engineNeeded);
   const identity = identitySettings(values, components.has('identity'));
 
   const log = createLogger({ level, format: format === 'json' ? 'json' : 'logfmt', write: (line) => io.err(line + '\n') });
   const registry = new Registry();
   const mesh = meshConfig(values);
   const destinationAddr = address('--destination-addr', values['destination-addr'] ?? '0.0.0.0:8086');
-  const destination = components.has('destination')
-    ? await startDestination({ source, kubeconfig: values.kubeconfig, storeDir: values.store, record: values.record, mesh, listen: destinationAddr },
-      createEngineMetrics(registry), registry, log)
+  const policyAddr = address('--policy-addr', values['policy-addr'] ?? '0.0.0.0:8090');
+  if (!components.has('destination') && values['destination-addr'] !== undefined) throw new UsageError('--destination-addr needs --components to include destination');
+  if (!components.has('policy') && values['policy-addr'] !== undefined) throw new UsageError('--policy-addr needs --components to include policy');
+  const destination = engineNeeded
+    ? await startDestination({
+      source, kubeconfig: values.kubeconfig, storeDir: values.store, record: values.record, mesh,
+      destination: components.has('destination') ? destinationAddr : undefined, policy: components.has('policy') ? policyAddr : undefined,
+    }, createEngineMetrics(registry), registry, log)
     : undefined;
   let identityComponent: IdentityComponent | undefined;
   try {
@@ -123,7 +143,8 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
   log.info('control plane started', {
     components: [...components].join(','), source: destination === undefined ? undefined : source, admin: `${admin.host}:${server.port}`,
     identity: identity === undefined || identityComponent === undefined ? undefined : `${identity.host}:${identityComponent.port}`,
-    destination: destination === undefined ? undefined : `${destinationAddr.host}:${destination.port}`,
+    destination: destination?.ports.destination === undefined ? undefined : `${destinationAddr.host}:${destination.ports.destination}`,
+    policy: destination?.ports.policy === undefined ? undefined : `${policyAddr.host}:${destination.ports.policy}`,
     store: destination === undefined ? undefined : values.store ?? '(memory)',
   });
 
@@ -135,10 +156,11 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
 }
 
 /** The --source value, after checking the destination flags make sense together. */
-function destinationSource(values: { source?: string; store?: string; record?: string; 'destination-addr'?: string; 'cluster-domain'?: string }, enabled: boolean): string {
+function destinationSource(values: { source?: string; store?: string; record?: string; 'cluster-domain'?: string;
+  'default-inbound-policy'?: string; 'cluster-networks'?: string; }, enabled: boolean): string {
   if (!enabled) {
-    const given = (['source', 'store', 'record', 'destination-addr', 'cluster-domain'] as const).find((flag) => values[flag] !== undefined);
-    if (given !== undefined) throw new UsageError(`--${given} needs --components to include destination`);
+    const given = (['source', 'store', 'record', 'cluster-domain', 'default-inbound-policy', 'cluster-networks'] as const).find((flag) => values[flag] !== undefined);
+    if (given !== undefined) throw new UsageError(`--${given} needs --components to include destination or policy`);
   }
   const source = values.source ?? 'kube';
   if (source !== 'kube' && !source.startsWith('replay:')) throw new UsageError(`--source must be kube or replay:FILE; got ${JSON.stringify(source)}`);
@@ -172,7 +194,8 @@ interface DestinationSettings {
   readonly storeDir: string | undefined;
   readonly record: string | undefined;
   readonly mesh: MeshConfig;
-  readonly listen: { readonly host: string; readonly port: number };
+  readonly destination: { readonly host: string; readonly port: number } | undefined;
+  readonly policy: { readonly host: string; readonly port: number } | undefined;
 }
 
 async function startDestination(settings: DestinationSettings, metrics: EngineMetrics, registry: Registry, log: Logger): Promise<Destination> {
@@ -185,12 +208,22 @@ async function startDestination(settings: DestinationSettings, metrics: EngineMe
     loop: engine.loop,
     batching: source === 'kube' ? { kind: 'time', maxMs: 5, maxEvents: 2000 } : { kind: 'each' },
   });
-  let grpc: RunningGrpcServer;
+  const servers: RunningGrpcServer[] = [];
+  const start = async (listen: { readonly host: string; readonly port: number } | undefined, services: () => GrpcService[]): Promise<number | undefined> => {
+    if (listen === undefined) return undefined;
+    const server = await startGrpcServer(listen.host, listen.port, services());
+    servers.push(server);
+    return server.port;
+  };
+  let ports: Destination['ports'];
   try {
-    grpc = await startGrpcServer(settings.listen.host, settings.listen.port, [
-      destinationService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry }),
+    const destination = await start(settings.destination, () => [destinationService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry })]);
+    const policy = await start(settings.policy, () => [
+      inboundServerPoliciesService({ hub: engine.hub, view: engine.store.view, getView: (key) => engine.store.getView(key), config: mesh, log, registry }),
     ]);
+    ports = { ...(destination === undefined ? {} : { destination }), ...(policy === undefined ? {} : { policy }) };
   } catch (error) {
+    for (const server of servers) await server.close();
     pipeline.stop();
     await engine.close();
     recorder?.close();
@@ -198,10 +231,10 @@ async function startDestination(settings: DestinationSettings, metrics: EngineMe
   }
   return {
     engine,
-    port: grpc.port,
+    ports,
     done: pipeline.done,
     async stop() {
-      await grpc.close();
+      for (const server of servers) await server.close();
       pipeline.stop();
       await engine.close();
       recorder?.close();
@@ -209,7 +242,8 @@ async function startDestination(settings: DestinationSettings, metrics: EngineMe
   };
 }
 
-function meshConfig(values: { 'cluster-domain'?: string; 'controller-namespace'?: string | boolean; 'identity-trust-domain'?: string | boolean }): MeshConfig {
+function meshConfig(values: { 'cluster-domain'?: string; 'controller-namespace'?: string | boolean; 'identity-trust-domain'?: string | boolean;
+  'default-inbound-policy'?: string; 'cluster-networks'?: string }): MeshConfig {
   const text = (value: string | boolean | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
   const clusterDomain = values['cluster-domain'] ?? defaultMeshConfig.clusterDomain;
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) {
@@ -220,7 +254,18 @@ function meshConfig(values: { 'cluster-domain'?: string; 'controller-namespace'?
     clusterDomain,
     controllerNamespace: text(values['controller-namespace']) ?? defaultMeshConfig.controllerNamespace,
     trustDomain: text(values['identity-trust-domain']) ?? defaultMeshConfig.trustDomain,
+    defaultInboundPolicy: oneOf('--default-inbound-policy', values['default-inbound-policy'], defaultPolicyNames, 'all-unauthenticated'),
+    clusterNetworks: values['cluster-networks'] === undefined ? defaultMeshConfig.clusterNetworks : clusterNetworks(values['cluster-networks']),
   };
+}
+
+function clusterNetworks(text: string): readonly string[] {
+  const networks = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const bad = networks.find((network) => !isCidrOrAddress(network));
+  if (networks.length === 0 || bad !== undefined) {
+    throw new UsageError(`--cluster-networks must be a comma list of CIDRs; ${bad === undefined ? 'got none' : `${JSON.stringify(bad)} is not one`}`);
+  }
+  return networks;
 }
 
 function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {

@@ -19,6 +19,10 @@ import { parseServiceAuthority, type ServiceAuthority } from '../streams/destina
 import { EndpointLens } from '../streams/destination/endpoint-lens.js';
 import { defaultMeshConfig } from '../reconcilers/mesh-config.js';
 import { tap } from 'rxjs';
+import { isIP } from 'node:net';
+import { decide, type InboundClient } from '../reconcilers/inbound-decision.js';
+import { inboundServerForPort } from '../reconcilers/inbound-policy.js';
+import { formatExplanation } from './policy-explanation.js';
 import { UsageError } from './usage-error.js';
 
 export const replayHelp = `Usage: sinew replay FILE [flags]
@@ -41,18 +45,30 @@ Flags:
                        print every Destination Update a proxy subscribed to AUTHORITY
                        (service.namespace.svc.cluster.local:port) would receive, instead of
                        the view updates; may be repeated
-      --quiet          print no updates (with --get: only the states)
+      --explain NS/POD:PORT
+                       after the replay, say whether a client may reach the pod's port and why:
+                       the Server (or default policy) chosen, each resource and authorization
+                       considered, and the verdict; may be repeated. Describe the client with:
+      --client-ip IP   its address (without it, only all-network authorizations can match)
+      --client-identity ID
+                       its mesh identity (implies mesh TLS); without it the client is not meshed
+      --client-tls     the client is meshed but has no identity
+      --path PATH      an HTTP request path (without it, a connection is evaluated)
+      --method METHOD  the request method (default GET)
+      --quiet          print no updates (with --get or --explain: only the answers)
       --store DIR      keep the store in LMDB at DIR (default: in memory)
   -h, --help           show this help
 
-Exit status: 0 on success; 1 when the log cannot be read (the message names the file and line)
-or a --get KEY does not exist; 2 for a bad command line.
+Exit status: 0 on success; 1 when the log cannot be read (the message names the file and line),
+a --get KEY or an --explain pod does not exist; 2 for a bad command line.
 `;
 
 export async function replayCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parse(argv, {
     until: { type: 'string' }, get: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' },
     quiet: { type: 'boolean' }, store: { type: 'string' }, watch: { type: 'string', multiple: true },
+    explain: { type: 'string', multiple: true }, 'client-ip': { type: 'string' }, 'client-identity': { type: 'string' },
+    'client-tls': { type: 'boolean' }, path: { type: 'string' }, method: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -66,6 +82,8 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
   const log = createLogger({ level: 'warn', write: (line) => io.err(line + '\n') });
   const stats: LogReadStats = { skippedUnknownKind: 0, skippedInvalid: 0, skippedOtherTypes: 0 };
   const watches = (values.watch ?? []).map((authority) => ({ authority, parsed: watchedAuthority(authority) }));
+  const explains = (values.explain ?? []).map(explainTarget);
+  const client = explainClient(values);
   const engine = await createEngine({ storeDir: values.store, kinds: allKinds, reconcilers: allReconcilers, log });
   let entries = 0;
   let when = 'start';
@@ -103,7 +121,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     }
     throw error;
   }
-  const status = printStates(engine, values.get ?? [], output, io);
+  const status = Math.max(printStates(engine, values.get ?? [], output, io), printExplanations(engine, explains, client, format, io));
   io.err(`replayed ${entries} entries from ${file}; skipped ${stats.skippedInvalid} invalid, ` +
     `${stats.skippedUnknownKind} of unwatched kinds; ${engine.store.size()} objects, ${engine.store.viewKeys().length} views\n`);
   await engine.close();
@@ -116,6 +134,53 @@ function watchedAuthority(authority: string): ServiceAuthority {
   } catch (error) {
     throw new UsageError(`--watch ${JSON.stringify(authority)}: ${(error as Error).message}`);
   }
+}
+
+interface ExplainTarget {
+  readonly text: string;
+  readonly namespace: string;
+  readonly pod: string;
+  readonly port: number;
+}
+
+function explainTarget(text: string): ExplainTarget {
+  const match = /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9.]*):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (match === null || port < 1 || port > 65535) throw new UsageError(`--explain ${JSON.stringify(text)} must be NAMESPACE/POD:PORT`);
+  return { text, namespace: match[1] ?? '', pod: match[2] ?? '', port };
+}
+
+function explainClient(values: { 'client-ip'?: string; 'client-identity'?: string; 'client-tls'?: boolean; path?: string; method?: string }): InboundClient {
+  const ip = values['client-ip'];
+  if (ip !== undefined && isIP(ip) === 0) throw new UsageError(`--client-ip ${JSON.stringify(ip)} is not an IP address`);
+  const path = values.path;
+  if (path !== undefined && !path.startsWith('/')) throw new UsageError(`--path ${JSON.stringify(path)} must start with /`);
+  const method = values.method?.toUpperCase();
+  if (method !== undefined && !/^[A-Z]+$/.test(method)) throw new UsageError(`--method ${JSON.stringify(values.method)} is not an HTTP method`);
+  if (method !== undefined && path === undefined) throw new UsageError('--method needs --path');
+  const identity = values['client-identity'];
+  return {
+    ...(ip === undefined ? {} : { ip }),
+    tls: identity !== undefined || values['client-tls'] === true,
+    ...(identity === undefined ? {} : { identity }),
+    ...(path === undefined ? {} : { path, method: method ?? 'GET' }),
+  };
+}
+
+function printExplanations(engine: Engine, targets: readonly ExplainTarget[], client: InboundClient, format: 'text' | 'json', io: CommandIo): number {
+  let status = 0;
+  for (const target of targets) {
+    const snapshot = engine.store.getView(`inbound/${target.namespace}/${target.pod}`);
+    const server = snapshot === undefined ? undefined
+      : inboundServerForPort(defaultMeshConfig, new Map(snapshot.items.map((item) => [item.name, item.value])), target.port);
+    if (server === undefined) {
+      io.err(`sinew replay: --explain ${target.text}: pod ${target.namespace}/${target.pod} does not exist at the end of the replay\n`);
+      status = 1;
+      continue;
+    }
+    io.out(formatExplanation({ target: target.text, client, server, decision: decide(server, client) }, format));
+  }
+  return status;
 }
 
 function printStates(engine: Engine, keys: readonly string[], output: 'text' | 'json' | 'yaml', io: CommandIo): number {

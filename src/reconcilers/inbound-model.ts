@@ -102,5 +102,5 @@ export function refName(ref: PolicyRef): string {
 }
 
 export function refText(ref: PolicyRef): string {
-  return ref.kind === 'default' ? `default ${ref.name}` : `${ref.resource} ${ref.namespace}/${ref.name}`;
+  return ref.kind === 'default' ? `${ref.name} (built-in)` : `${ref.resource} ${ref.namespace}/${ref.name}`;
 }

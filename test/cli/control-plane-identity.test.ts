@@ -91,7 +91,7 @@ describe('sinew control-plane --components identity', function () {
       return err;
     };
     assert.match(await usage('--components', 'identity'), /--identity-issuer-dir is required/);
-    assert.match(await usage('--components', 'identity,tap'), /--components must be a comma list of destination, identity/);
+    assert.match(await usage('--components', 'identity,tap'), /--components must be a comma list of destination, policy, identity/);
     assert.match(await usage('--identity-addr', '127.0.0.1:8080'), /--identity-addr needs --components to include identity/);
     assert.match(await usage('--components', 'identity', '--store', dir), /--store needs --components to include destination/);
     assert.match(await usage('--components', 'identity', '--identity-issuer-dir', issuerDir, '--identity-trust-anchors-file', 'x',

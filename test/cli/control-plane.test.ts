@@ -138,7 +138,11 @@ describe('sinew control-plane', function () {
     while (keys.length < 4 && Date.now() < deadline) {
       keys = JSON.parse((await getText(cp.adminPort, '/views')).body) as string[];
     }
-    assert.deepEqual(keys, ['endpoints/default/api:8080', 'endpoints/default/web:80', 'profiles/default/api', 'profiles/default/web']);
+    assert.deepEqual(keys, [
+      'endpoints/default/api:8080', 'endpoints/default/web:80',
+      'inbound/default/web-1', 'inbound/default/web-2', 'inbound/default/web-3', 'inbound/default/web-4',
+      'profiles/default/api', 'profiles/default/web',
+    ]);
     assert.equal((await getText(cp.adminPort, '/views/endpoints%2Fdefault%2Fnope%3A1')).status, 404);
   });
 

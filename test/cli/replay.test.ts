@@ -135,7 +135,8 @@ describe('sinew replay', function () {
       const lines = first.stdout.trimEnd().split('\n');
       assert.ok(lines.includes('2026-01-01T00:00:05.000Z endpoints/shop/web:80 + 10.0.1.1:8080'), first.stdout);
       assert.ok(lines.includes('2026-01-01T00:00:17.000Z endpoints/shop/api:8080 - 10.0.2.1:8080'), first.stdout);
-      assert.equal(lines.at(-1), '2026-01-01T00:00:27.000Z endpoints/shop/api:8080 - 10.0.2.3:8080');
+      assert.equal(lines.filter((line) => line.includes(' endpoints/')).at(-1), '2026-01-01T00:00:27.000Z endpoints/shop/api:8080 - 10.0.2.3:8080');
+      assert.equal(lines.at(-1), '2026-01-01T00:00:28.000Z inbound/shop/api-v1-2 gone', 'inbound views follow their pods');
       assert.match(first.stderr, /replayed 28 entries from examples\/shop\.events\.jsonl/);
     });
 
@@ -167,7 +168,13 @@ describe('sinew replay', function () {
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(run.stdout.trimEnd().split('\n'), [
         'entry:2 endpoints/shop/web:80 (empty)',
-      'entry:2 profiles/shop/web + service',
+        'entry:2 profiles/shop/web + service',
+        'entry:3 inbound/shop/web-1 + facts',
+        'entry:3 inbound/shop/web-1 + port:8080',
+        'entry:4 inbound/shop/web-2 + facts',
+        'entry:4 inbound/shop/web-2 + port:8080',
+        'entry:5 inbound/shop/web-3 + facts',
+        'entry:5 inbound/shop/web-3 + port:8080',
         'entry:6 endpoints/shop/web:80 + 10.1.0.1:8080',
         'entry:6 endpoints/shop/web:80 + 10.1.0.3:8080',
         'entry:7 endpoints/shop/web:80 + 10.1.0.2:8080',

@@ -18,6 +18,8 @@ export interface ControlPlaneProcess {
   readonly identityPort: number | undefined;
   /** The Destination gRPC port, when `--components` includes destination (the default). */
   readonly destinationPort: number | undefined;
+  /** The policy gRPC port, when `--components` includes policy. */
+  readonly policyPort: number | undefined;
   stderr(): string;
   /** SIGTERM and wait; resolves to the exit code. */
   stop(): Promise<number | null>;
@@ -28,7 +30,11 @@ export interface ControlPlaneProcess {
 export async function startControlPlane(args: readonly string[]): Promise<ControlPlaneProcess> {
   const components = args[args.indexOf('--components') + 1];
   const withDestination = !args.includes('--components') || (components ?? '').split(',').includes('destination');
-  const listen = withDestination && !args.includes('--destination-addr') ? ['--destination-addr', '127.0.0.1:0'] : [];
+  const withPolicy = (components ?? '').split(',').includes('policy') && args.includes('--components');
+  const listen = [
+    ...(withDestination && !args.includes('--destination-addr') ? ['--destination-addr', '127.0.0.1:0'] : []),
+    ...(withPolicy && !args.includes('--policy-addr') ? ['--policy-addr', '127.0.0.1:0'] : []),
+  ];
   const child = spawn(process.execPath, [sinewBin, 'control-plane', '--admin-addr', '127.0.0.1:0', ...listen, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -52,8 +58,10 @@ export async function startControlPlane(args: readonly string[]): Promise<Contro
   const identityPort = started[2] === undefined ? undefined : Number(started[2]);
   const destination = /control plane started[^\n]*destination=[\d.]+:(\d+)/.exec(stderr);
   const destinationPort = destination === null ? undefined : Number(destination[1]);
+  const policy = /control plane started[^\n]*policy=[\d.]+:(\d+)/.exec(stderr);
+  const policyPort = policy === null ? undefined : Number(policy[1]);
   return {
-    child, adminPort, identityPort, destinationPort, stderr: () => stderr,
+    child, adminPort, identityPort, destinationPort, policyPort, stderr: () => stderr,
     async stop() {
       child.kill('SIGTERM');
       return exited;

@@ -1,0 +1,148 @@
+/**
+ * An inbound server (reconcilers/inbound-model.ts) as the proxy API's `inbound.Server` message.
+ *
+ * Labels and metadata name the policy as Linkerd does: a Server resource is
+ * `{group: policy.linkerd.io, kind: server, name}`, a default `{group: "", kind: default, name:
+ * <policy>}`; each authorization and route carries `meta.Metadata` (a resource, or a default
+ * such as `probe`). Networks that are not valid CIDRs cannot occur (the projections reject them),
+ * but one that did would be dropped from its authorization, never widened.
+ */
+import type { Authz } from '../../gen/proto/io/linkerd/proxy/inbound/Authz.js';
+import type { GrpcRoute } from '../../gen/proto/io/linkerd/proxy/inbound/GrpcRoute.js';
+import type { HttpRoute } from '../../gen/proto/io/linkerd/proxy/inbound/HttpRoute.js';
+import type { Server } from '../../gen/proto/io/linkerd/proxy/inbound/Server.js';
+import type { GrpcRouteMatch } from '../../gen/proto/io/linkerd/proxy/grpc_route/GrpcRouteMatch.js';
+import type { HttpRouteMatch } from '../../gen/proto/io/linkerd/proxy/http_route/HttpRouteMatch.js';
+import type { RequestRedirect } from '../../gen/proto/io/linkerd/proxy/http_route/RequestRedirect.js';
+import type { IPNetwork } from '../../gen/proto/io/linkerd/proxy/net/IPNetwork.js';
+import type { Metadata } from '../../gen/proto/io/linkerd/proxy/meta/Metadata.js';
+import type { GrpcRouteMatch as SpecGrpcMatch } from '../../informers/kinds/grpc-route.js';
+import type { HttpRouteMatch as SpecHttpMatch } from '../../informers/kinds/http-route-spec.js';
+import type { Authorization, InboundHttpFilter, InboundServer, NetworkRule, PolicyRef } from '../../reconcilers/inbound-model.js';
+import { headerBytes, headerModifier, hostMatch } from '../../reconcilers/outbound-route-parts.js';
+import { toIpAddress } from '../destination/ip-address.js';
+
+export function serverMessage(server: InboundServer): Server {
+  return {
+    protocol: protocolMessage(server),
+    server_ips: [],
+    authorizations: server.authorizations.map(authzMessage),
+    labels: labelsOf(server.ref),
+  };
+}
+
+function protocolMessage(server: InboundServer): Server['protocol'] {
+  const httpRoutes = (): HttpRoute[] => server.httpRoutes.map((route) => ({
+    metadata: metadataOf(route.ref),
+    hosts: route.hosts.map(hostMatch),
+    authorizations: route.authorizations.map(authzMessage),
+    rules: route.rules.map((rule) => ({ matches: rule.matches.map(httpMatch), filters: rule.filters.map(httpFilter) })),
+  }));
+  switch (server.protocol) {
+    case 'detect': return { detect: { timeout: duration(server.detectTimeoutMs), http_routes: httpRoutes() } };
+    case 'opaque': return { opaque: {} };
+    case 'tls': return { tls: {} };
+    case 'http1': return { http1: { routes: httpRoutes() } };
+    case 'http2': return { http2: { routes: httpRoutes() } };
+    case 'grpc': return {
+      grpc: {
+        routes: server.grpcRoutes.map((route): GrpcRoute => ({
+          metadata: metadataOf(route.ref),
+          hosts: route.hosts.map(hostMatch),
+          authorizations: route.authorizations.map(authzMessage),
+          rules: route.rules.map((rule) => ({
+            matches: rule.matches.map(grpcMatch),
+            filters: rule.filters.flatMap((filter) => (filter.kind === 'requestHeaderModifier' ? [{ request_header_modifier: headerModifier(filter.modifier) }] : [])),
+          })),
+        })),
+      },
+    };
+  }
+}
+
+function duration(ms: number): { seconds: string; nanos: number } {
+  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+}
+
+/** Linkerd's label set: group, kind (lower case) and name. */
+function labelsOf(ref: PolicyRef): Record<string, string> {
+  return ref.kind === 'default' ? { group: '', kind: 'default', name: ref.name } : { group: ref.group, kind: ref.resource.toLowerCase(), name: ref.name };
+}
+
+function metadataOf(ref: PolicyRef): Metadata {
+  return ref.kind === 'default' ? { default: ref.name } : { resource: { group: ref.group, kind: ref.resource, name: ref.name, namespace: ref.namespace } };
+}
+
+export function authzMessage(authorization: Authorization): Authz {
+  const { authentication } = authorization;
+  return {
+    networks: authorization.networks.flatMap((network) => {
+      const message = networkMessage(network);
+      return message === undefined ? [] : [message];
+    }),
+    authentication: authentication.kind === 'unauthenticated' ? { unauthenticated: {} }
+      : authentication.kind === 'tls' ? { meshTLS: { unauthenticated: {} } }
+        : {
+          meshTLS: {
+            identities: {
+              identities: authentication.identities.map((name) => ({ name })),
+              suffixes: authentication.suffixes.map((parts) => ({ parts: [...parts] })),
+            },
+          },
+        },
+    labels: labelsOf(authorization.ref),
+    metadata: metadataOf(authorization.ref),
+  };
+}
+
+function networkMessage(network: NetworkRule): { net: IPNetwork; except: IPNetwork[] } | undefined {
+  const net = ipNetwork(network.net);
+  if (net === undefined) return undefined;
+  const except: IPNetwork[] = [];
+  for (const text of network.except) {
+    const excluded = ipNetwork(text);
+    if (excluded === undefined) return undefined;
+    except.push(excluded);
+  }
+  return { net, except };
+}
+
+function ipNetwork(text: string): IPNetwork | undefined {
+  const slash = text.indexOf('/');
+  const address = slash === -1 ? text : text.slice(0, slash);
+  const ip = toIpAddress(address);
+  if (ip === undefined) return undefined;
+  const full = 'ipv4' in ip ? 32 : 128;
+  const prefix = slash === -1 ? full : Number(text.slice(slash + 1));
+  return Number.isInteger(prefix) && prefix >= 0 && prefix <= full ? { ip, prefix_len: prefix } : undefined;
+}
+
+function httpMatch(match: SpecHttpMatch): HttpRouteMatch {
+  const value = match.path?.value ?? '/';
+  const type = match.path?.type;
+  return {
+    path: match.path === undefined ? null : type === 'Exact' ? { exact: value } : type === 'RegularExpression' ? { regex: value } : { prefix: value },
+    headers: (match.headers ?? []).map((header) => (header.type === 'RegularExpression' ? { name: header.name, regex: header.value } : { name: header.name, exact: headerBytes(header.value) })),
+    query_params: (match.queryParams ?? []).map((param) => (param.type === 'RegularExpression' ? { name: param.name, regex: param.value } : { name: param.name, exact: param.value })),
+    method: match.method === undefined ? null : { registered: match.method },
+  };
+}
+
+function grpcMatch(match: SpecGrpcMatch): GrpcRouteMatch {
+  return {
+    rpc: match.method === undefined ? null : { service: match.method.service ?? '', method: match.method.method ?? '' },
+    headers: (match.headers ?? []).map((header) => (header.type === 'RegularExpression' ? { name: header.name, regex: header.value } : { name: header.name, exact: headerBytes(header.value) })),
+  };
+}
+
+function httpFilter(filter: InboundHttpFilter): NonNullable<HttpRoute['rules']>[number]['filters'] extends (infer F)[] | undefined ? F : never {
+  if (filter.kind === 'requestHeaderModifier') return { request_header_modifier: headerModifier(filter.modifier) };
+  const redirect: RequestRedirect = {
+    scheme: filter.scheme === undefined ? null : { registered: filter.scheme === 'https' ? 'HTTPS' : 'HTTP' },
+    host: filter.hostname ?? '',
+    path: filter.path === undefined ? null : filter.path.type === 'ReplaceFullPath' ? { full: filter.path.value } : { prefix: filter.path.value },
+    port: filter.port ?? 0,
+    status: filter.statusCode ?? 0,
+  };
+  return { redirect };
+}
