@@ -9,12 +9,15 @@ import { fromIpAddress } from '../streams/destination/ip-address.js';
 import { loadProtos } from '../streams/proto.js';
 import { address, oneOf, parse } from './args.js';
 import type { CommandIo } from './command-io.js';
+import { diagnosticsPolicyCommand } from './diagnostics-policy.js';
 import { UsageError } from './usage-error.js';
 
 export const diagnosticsHelp = `Usage: sinew diagnostics endpoints AUTHORITY... [flags]
+       sinew diagnostics policy POD PORT [flags]   (see 'sinew diagnostics policy --help')
 
-Asks a running Destination service (sinew control-plane, or Linkerd's) which endpoints it would
-send a proxy for each AUTHORITY (service.namespace.svc.cluster.local:port), and prints them.
+endpoints: asks a running Destination service (sinew control-plane, or Linkerd's) which endpoints
+it would send a proxy for each AUTHORITY (service.namespace.svc.cluster.local:port), and prints
+them. policy: asks a running policy service which inbound Server a pod's proxy gets for a port.
 
 Flags:
       --destination-addr ADDR   the Destination service (default localhost:8086)
@@ -36,6 +39,7 @@ interface EndpointRow {
 }
 
 export async function diagnosticsCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  if (argv[0] === 'policy') return diagnosticsPolicyCommand(argv.slice(1), io);
   const { values, positionals } = parse(argv, {
     'destination-addr': { type: 'string' }, timeout: { type: 'string' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' },
   });
@@ -44,7 +48,7 @@ export async function diagnosticsCommand(argv: readonly string[], io: CommandIo)
     return values.help === true ? 0 : 2;
   }
   const [topic, ...authorities] = positionals;
-  if (topic !== 'endpoints') throw new UsageError(`unknown diagnostics ${JSON.stringify(topic)}; try 'endpoints'`);
+  if (topic !== 'endpoints') throw new UsageError(`unknown diagnostics ${JSON.stringify(topic)}; try 'endpoints' or 'policy'`);
   if (authorities.length === 0) throw new UsageError('endpoints needs at least one AUTHORITY');
   const output = oneOf('--output', values.output, ['table', 'json'] as const, 'table');
   const target = address('--destination-addr', values['destination-addr'] ?? 'localhost:8086');

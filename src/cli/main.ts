@@ -2,6 +2,7 @@
  * The `sinew` command: dispatches to one file per command. Exit codes: 0 success, 1 failure,
  * 2 a command line that cannot be run (the message names the flag and what is wrong).
  */
+import { authzCommand, authzHelp } from './authz.js';
 import { processIo, type CommandIo } from './command-io.js';
 import { controlPlaneCommand, controlPlaneHelp } from './control-plane.js';
 import { identityCommand, identityHelp } from './identity.js';
@@ -13,6 +14,7 @@ import { versionCommand, versionHelp } from './version.js';
 type Command = (argv: readonly string[], io: CommandIo) => number | Promise<number>;
 
 const commands: Readonly<Record<string, { run: Command; summary: string; help: string }>> = {
+  authz: { run: authzCommand, summary: 'list the authorizations that apply to a workload', help: authzHelp },
   'control-plane': { run: controlPlaneCommand, summary: 'run the control plane (informers, store, reconcilers, streams)', help: controlPlaneHelp },
   diagnostics: { run: diagnosticsCommand, summary: 'ask a running control plane what it would send a proxy', help: diagnosticsHelp },
   identity: { run: identityCommand, summary: 'identity tooling: generate-ca writes a trust anchor and issuer', help: identityHelp },

@@ -3,20 +3,33 @@
  * against the fake API server, asked over gRPC with the proxy API's own messages.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import type { ProtoGrpcType } from '../../src/gen/proto/inbound.js';
 import type { InboundServerPoliciesClient } from '../../src/gen/proto/io/linkerd/proxy/inbound/InboundServerPolicies.js';
 import type { Server__Output } from '../../src/gen/proto/io/linkerd/proxy/inbound/Server.js';
 import { allKinds } from '../../src/informers/kinds/index.js';
 import { loadProtos } from '../../src/streams/proto.js';
-import { startControlPlane, waitReady, type ControlPlaneProcess } from '../support/control-plane-process.js';
+import { sinewBin, startControlPlane, waitReady, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { eventually } from '../support/destination-client.js';
 import { tempDir } from '../support/engine-harness.js';
 import { FakeApiServer } from '../support/fake-api-server.js';
 import { annotatedNamespace, authorizationPolicy, meshedPod, meshTlsAuthentication, meshTlsRef, server, serverTarget } from '../support/policy-objects.js';
 
 const policies = 'authorizationpolicies.policy.linkerd.io';
+const run = promisify(execFile);
+
+async function sinew(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [sinewBin, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
 
 function getPort(client: InboundServerPoliciesClient, workload: string, port: number): Promise<Server__Output> {
   return new Promise((resolve, reject) => {
@@ -29,6 +42,7 @@ describe('InboundServerPolicies over gRPC', function () {
   let api: FakeApiServer;
   let plane: ControlPlaneProcess;
   let client: InboundServerPoliciesClient;
+  let kubeconfig: string;
 
   before(async () => {
     api = await FakeApiServer.start({ bookmarkIntervalMs: 50 });
@@ -37,7 +51,7 @@ describe('InboundServerPolicies over gRPC', function () {
     api.create('pods', meshedPod('shop', 'web', { ip: '10.1.0.5', ports: { http: 8080, admin: 9990 } }));
     api.create('servers.policy.linkerd.io', server('shop', 'web-admin', { podSelector: { matchLabels: { app: 'web' } }, port: 'admin', proxyProtocol: 'HTTP/1' }));
     api.create('meshtlsauthentications.policy.linkerd.io', meshTlsAuthentication('shop', 'ops', { identities: ['*.ops.serviceaccount.identity.linkerd.cluster.local'] }));
-    const kubeconfig = path.join(tempDir('inbound-grpc'), 'kubeconfig');
+    kubeconfig = path.join(tempDir('inbound-grpc'), 'kubeconfig');
     api.writeKubeconfig(kubeconfig);
     plane = await startControlPlane(['--components', 'policy', '--kubeconfig', kubeconfig]);
     await waitReady(plane.adminPort);
@@ -96,6 +110,37 @@ describe('InboundServerPolicies over gRPC', function () {
       assert.deepEqual(received[2]?.authorizations, [], 'deleting the last policy denies again');
     } finally {
       call.cancel();
+    }
+  });
+
+  it('sinew diagnostics policy prints the Server a proxy would get, as JSON or YAML', async () => {
+    const json = await sinew(['diagnostics', 'policy', '-n', 'shop', 'pod/web', '9990', '--policy-addr', `127.0.0.1:${plane.policyPort}`, '-o', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    const printed = JSON.parse(json.stdout) as Server__Output;
+    assert.deepEqual(printed.labels, { group: 'policy.linkerd.io', kind: 'server', name: 'web-admin' });
+    const yaml = await sinew(['diagnostics', 'policy', '-n', 'shop', 'web', '8080', '--policy-addr', `127.0.0.1:${plane.policyPort}`]);
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.match(yaml.stdout, /name: cluster-authenticated/);
+    const missing = await sinew(['diagnostics', 'policy', '-n', 'shop', 'nobody', '8080', '--policy-addr', `127.0.0.1:${plane.policyPort}`]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /NOT_FOUND: pod shop\/nobody not found/);
+  });
+
+  it('sinew authz lists route, server and authorization rows for a pod, from the API server', async () => {
+    api.apply(policies, authorizationPolicy('shop', 'admin-ops', serverTarget('web-admin'), [meshTlsRef('ops')]));
+    try {
+      const result = await sinew(['authz', '-n', 'shop', 'pod/web', '--kubeconfig', kubeconfig]);
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stdout.trimEnd().split('\n').map((line) => line.split(/\s+/));
+      assert.deepEqual(lines[0], ['ROUTE', 'SERVER', 'AUTHORIZATION_POLICY', 'SERVER_AUTHORIZATION']);
+      assert.ok(lines.some((row) => row.join(' ') === 'default web-admin admin-ops'), result.stdout);
+      assert.ok(lines.some((row) => row.join(' ') === 'probe default:cluster-authenticated default:probe'), result.stdout);
+      assert.ok(lines.some((row) => row.join(' ') === 'default default:cluster-authenticated default:cluster-authenticated'), result.stdout);
+      const none = await sinew(['authz', '-n', 'shop', 'deploy/nothing', '--kubeconfig', kubeconfig]);
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /no pods of deployment\/nothing in namespace shop/);
+    } finally {
+      api.delete(policies, 'shop', 'admin-ops');
     }
   });
 
