@@ -13,7 +13,9 @@
  * - A body over `maxBodyBytes` (1 MiB by default) gets 413; a body that is not JSON, or not an
  *   AdmissionReview v1 (or v1beta1), gets 400 naming what is wrong.
  * - A validator that throws gets 500, and is logged; the next request is served as usual.
- * Errors are Kubernetes `Status` objects, so the API server can show their message.
+ * Errors are Kubernetes `Status` objects, so the API server can show their message. (Linkerd's
+ * policy controller answers a body that is not a review with a denying review instead, and its Go
+ * webhooks with 400; either way the API server applies the webhook's failurePolicy.)
  * Certificates given as files are reloaded when they change; material that does not load is
  * refused, logged and counted, and the certificate in use stays.
  */

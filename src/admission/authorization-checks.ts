@@ -12,27 +12,15 @@ import type { Network, ValidNetworkAuthentication } from '../informers/kinds/net
 import type { ValidServerAuthorization } from '../informers/kinds/server-authorization.js';
 import { exceptionProblem } from './cidr.js';
 import { type Problem, problemAt } from './problems.js';
-import {
-  canonicalKind,
-  type GroupKind,
-  gatewayHttpRouteKind,
-  grpcRouteKind,
-  linkerdHttpRouteKind,
-  meshTlsAuthenticationKind,
-  namespaceKind,
-  networkAuthenticationKind,
-  refersTo,
-  serverKind,
-  serviceAccountKind,
-} from './refs.js';
+import { canonicalKind, type GroupKind, groupKinds, refersTo } from './refs.js';
 
-const policyTargets: readonly GroupKind[] = [serverKind, linkerdHttpRouteKind, gatewayHttpRouteKind, grpcRouteKind];
+const policyTargets: readonly GroupKind[] = [groupKinds.server, groupKinds.linkerdHttpRoute, groupKinds.gatewayHttpRoute, groupKinds.grpcRoute];
 
 /** A policy targets a Server, an HTTPRoute or GRPCRoute, or its own Namespace. */
 function targetProblems(spec: ValidAuthorizationPolicy['spec'], namespace: string): Problem[] {
   const target = spec.targetRef;
   if (policyTargets.some((kind) => refersTo(target, kind))) return [];
-  if (refersTo(target, namespaceKind)) {
+  if (refersTo(target, groupKinds.namespace)) {
     return target.name === namespace ? [] : [problemAt(['spec', 'targetRef', 'name'], `cannot target another namespace: ${target.name}`)];
   }
   return [problemAt(['spec', 'targetRef', 'kind'],
@@ -45,12 +33,12 @@ function authenticationProblems(spec: ValidAuthorizationPolicy['spec']): Problem
   const seen = { identity: '', network: false };
   spec.requiredAuthenticationRefs.forEach((ref, index) => {
     const at = (message: string) => problems.push(problemAt(['spec', 'requiredAuthenticationRefs', index, 'kind'], message));
-    const identity = refersTo(ref, meshTlsAuthenticationKind) ? 'MeshTLSAuthentication' : refersTo(ref, serviceAccountKind) ? 'ServiceAccount' : '';
+    const identity = refersTo(ref, groupKinds.meshTlsAuthentication) ? 'MeshTLSAuthentication' : refersTo(ref, groupKinds.serviceAccount) ? 'ServiceAccount' : '';
     if (identity !== '') {
       if (seen.identity === identity) at(`only a single ${identity} may be set`);
       else if (seen.identity !== '') at('a MeshTLSAuthentication and a ServiceAccount may not be set together');
       seen.identity = identity;
-    } else if (refersTo(ref, networkAuthenticationKind)) {
+    } else if (refersTo(ref, groupKinds.networkAuthentication)) {
       if (seen.network) at('only a single NetworkAuthentication may be set');
       seen.network = true;
     } else {
@@ -68,8 +56,8 @@ export function authorizationPolicyProblems(spec: ValidAuthorizationPolicy['spec
 export function meshTlsAuthenticationProblems(spec: ValidMeshTlsAuthentication['spec']): Problem[] {
   const problems: Problem[] = [];
   (spec.identityRefs ?? []).forEach((ref, index) => {
-    if (refersTo(ref, serviceAccountKind)) return;
-    if (!refersTo(ref, namespaceKind)) {
+    if (refersTo(ref, groupKinds.serviceAccount)) return;
+    if (!refersTo(ref, groupKinds.namespace)) {
       problems.push(problemAt(['spec', 'identityRefs', index, 'kind'], `invalid identityRef kind: ${canonicalKind(ref)}, expected ServiceAccount or Namespace`));
     } else if (ref.namespace !== undefined) {
       problems.push(problemAt(['spec', 'identityRefs', index, 'namespace'], 'a Namespace identityRef is cluster-scoped and cannot have a namespace'));

@@ -5,7 +5,8 @@
  *
  * Contract, as Linkerd's policy controller behaves:
  * - The kind is chosen by the request's group and kind (case-insensitively); any other kind is
- *   denied as an unsupported resource type.
+ *   denied as an unsupported resource type. (Linkerd's chart registers the Gateway HTTPRoute but
+ *   not the GRPCRoute with this webhook; its controller validates both when sent them, as here.)
  * - The object is parsed with the same zod schema the informers use, at full strictness (not the
  *   fail-closed wrapper): a field Sinew does not know is denied, so nothing is admitted that the
  *   control plane would then read as invalid. Then Linkerd's semantic checks run (targetRef and
@@ -36,16 +37,7 @@ import {
   serverAuthorizationProblems,
 } from './authorization-checks.js';
 import { denialMessage, type Problem, problemAt, zodProblems } from './problems.js';
-import {
-  gatewayHttpRouteKind,
-  type GroupKind,
-  grpcRouteKind,
-  linkerdHttpRouteKind,
-  meshTlsAuthenticationKind,
-  networkAuthenticationKind,
-  refersTo,
-  serverKind,
-} from './refs.js';
+import { type GroupKind, groupKinds, refersTo } from './refs.js';
 import { type ServerLookup, serverOverlapProblems } from './server-checks.js';
 import { grpcRouteProblems, httpRouteProblems } from './route-checks.js';
 
@@ -92,16 +84,16 @@ async function serverProblems(server: Admitted<z.infer<typeof validServerSchema>
 }
 
 const validators: readonly KindValidator[] = [
-  kindValidator(serverKind, validServerSchema.extend(admitted), serverProblems),
-  kindValidator({ group: 'policy.linkerd.io', kind: 'ServerAuthorization' }, validServerAuthorizationSchema.extend(admitted),
+  kindValidator(groupKinds.server, validServerSchema.extend(admitted), serverProblems),
+  kindValidator(groupKinds.serverAuthorization, validServerAuthorizationSchema.extend(admitted),
     (object) => serverAuthorizationProblems(object.spec)),
-  kindValidator({ group: 'policy.linkerd.io', kind: 'AuthorizationPolicy' }, validAuthorizationPolicySchema.extend(admitted),
+  kindValidator(groupKinds.authorizationPolicy, validAuthorizationPolicySchema.extend(admitted),
     (object) => authorizationPolicyProblems(object.spec, object.metadata.namespace)),
-  kindValidator(meshTlsAuthenticationKind, validMeshTlsAuthenticationSchema.extend(admitted), (object) => meshTlsAuthenticationProblems(object.spec)),
-  kindValidator(networkAuthenticationKind, validNetworkAuthenticationSchema.extend(admitted), (object) => networkAuthenticationProblems(object.spec)),
-  kindValidator(linkerdHttpRouteKind, validHttpRouteSchema.extend(admitted), (object) => httpRouteProblems(object.spec)),
-  kindValidator(gatewayHttpRouteKind, validGatewayHttpRouteSchema.extend(admitted), (object) => httpRouteProblems(object.spec)),
-  kindValidator(grpcRouteKind, validGrpcRouteSchema.extend(admitted), (object) => grpcRouteProblems(object.spec)),
+  kindValidator(groupKinds.meshTlsAuthentication, validMeshTlsAuthenticationSchema.extend(admitted), (object) => meshTlsAuthenticationProblems(object.spec)),
+  kindValidator(groupKinds.networkAuthentication, validNetworkAuthenticationSchema.extend(admitted), (object) => networkAuthenticationProblems(object.spec)),
+  kindValidator(groupKinds.linkerdHttpRoute, validHttpRouteSchema.extend(admitted), (object) => httpRouteProblems(object.spec)),
+  kindValidator(groupKinds.gatewayHttpRoute, validGatewayHttpRouteSchema.extend(admitted), (object) => httpRouteProblems(object.spec)),
+  kindValidator(groupKinds.grpcRoute, validGrpcRouteSchema.extend(admitted), (object) => grpcRouteProblems(object.spec)),
 ];
 
 /** The group/kind pairs the policy validator admits, for webhook configurations and messages. */

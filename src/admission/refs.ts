@@ -17,16 +17,22 @@ export interface KindRef {
   readonly kind: string;
 }
 
-export const serverKind: GroupKind = { group: 'policy.linkerd.io', kind: 'Server' };
-export const linkerdHttpRouteKind: GroupKind = { group: 'policy.linkerd.io', kind: 'HTTPRoute' };
-export const gatewayHttpRouteKind: GroupKind = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' };
-export const grpcRouteKind: GroupKind = { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' };
-export const namespaceKind: GroupKind = { group: '', kind: 'Namespace' };
-export const serviceAccountKind: GroupKind = { group: '', kind: 'ServiceAccount' };
-export const serviceKind: GroupKind = { group: '', kind: 'Service' };
-export const meshTlsAuthenticationKind: GroupKind = { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication' };
-export const networkAuthenticationKind: GroupKind = { group: 'policy.linkerd.io', kind: 'NetworkAuthentication' };
-export const egressNetworkKind: GroupKind = { group: 'policy.linkerd.io', kind: 'EgressNetwork' };
+/** The kinds policy objects refer to, and the webhooks admit. */
+export const groupKinds = {
+  server: { group: 'policy.linkerd.io', kind: 'Server' },
+  serverAuthorization: { group: 'policy.linkerd.io', kind: 'ServerAuthorization' },
+  authorizationPolicy: { group: 'policy.linkerd.io', kind: 'AuthorizationPolicy' },
+  meshTlsAuthentication: { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication' },
+  networkAuthentication: { group: 'policy.linkerd.io', kind: 'NetworkAuthentication' },
+  linkerdHttpRoute: { group: 'policy.linkerd.io', kind: 'HTTPRoute' },
+  egressNetwork: { group: 'policy.linkerd.io', kind: 'EgressNetwork' },
+  gatewayHttpRoute: { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' },
+  grpcRoute: { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' },
+  serviceProfile: { group: 'linkerd.io', kind: 'ServiceProfile' },
+  namespace: { group: '', kind: 'Namespace' },
+  serviceAccount: { group: '', kind: 'ServiceAccount' },
+  service: { group: '', kind: 'Service' },
+} as const satisfies Readonly<Record<string, GroupKind>>;
 
 function normalGroup(group: string | undefined): string {
   const lower = (group ?? '').toLowerCase();

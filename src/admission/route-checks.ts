@@ -12,7 +12,7 @@
 import type { ValidGrpcRoute } from '../informers/kinds/grpc-route.js';
 import type { HeaderMatch, HttpRouteMatch, HttpRouteSpec, ParentRef } from '../informers/kinds/http-route-spec.js';
 import { type Problem, problemAt } from './problems.js';
-import { egressNetworkKind, refersTo, serviceKind } from './refs.js';
+import { groupKinds, refersTo } from './refs.js';
 
 type Path = readonly PropertyKey[];
 
@@ -76,7 +76,7 @@ interface BackendRef {
 /** A backend that is a Service (the default group and kind) must name a port. */
 function backendProblems(backends: readonly BackendRef[] | undefined, path: Path): Problem[] {
   return (backends ?? []).flatMap((backend, index) => {
-    const isService = refersTo({ group: backend.group ?? '', kind: backend.kind ?? 'Service' }, serviceKind);
+    const isService = refersTo({ group: backend.group ?? '', kind: backend.kind ?? 'Service' }, groupKinds.service);
     return isService && backend.port === undefined
       ? [problemAt([...path, index, 'port'], 'cannot target a Service without specifying a port')]
       : [];
@@ -85,7 +85,7 @@ function backendProblems(backends: readonly BackendRef[] | undefined, path: Path
 
 function parentProblems(parents: readonly ParentRef[] | undefined): Problem[] {
   return (parents ?? []).flatMap((parent, index) => {
-    const egress = refersTo({ group: parent.group ?? 'gateway.networking.k8s.io', kind: parent.kind ?? 'Gateway' }, egressNetworkKind);
+    const egress = refersTo({ group: parent.group ?? 'gateway.networking.k8s.io', kind: parent.kind ?? 'Gateway' }, groupKinds.egressNetwork);
     return egress && parent.port === undefined
       ? [problemAt(['spec', 'parentRefs', index, 'port'], 'cannot target an EgressNetwork without specifying a port')]
       : [];

@@ -4,7 +4,9 @@
  * selectors that can select the same workloads (either selects everything, or both are equal).
  *
  * Pure: the other Servers come from a lookup the caller supplies (the store, in the control plane);
- * invalid ones are skipped, as they select nothing.
+ * invalid ones are skipped, as they select nothing. Linkerd lists them from the API server to be
+ * sure it is up to date; a store lookup may lag by a watch event, so two Servers created at once
+ * can both be admitted (the reconcilers must still pick one deterministically).
  */
 import { isInvalid } from '../informers/fail-closed.js';
 import type { LabelSelector, Server, ValidServer } from '../informers/kinds/server.js';

@@ -23,11 +23,9 @@ import { parseDuration } from '../reconcilers/go-duration.js';
 import { type AdmissionRequest, type AdmissionValidator, type AdmissionVerdict, allow, deny, screenRequest, unsupportedKind } from './admission-review.js';
 import { admittedMetadataSchema, withRequestNamespace } from './admitted-object.js';
 import { denialMessage, type Problem, problemAt, zodProblems } from './problems.js';
-import { refersTo } from './refs.js';
+import { groupKinds, refersTo } from './refs.js';
 
 type Path = readonly PropertyKey[];
-
-export const serviceProfileKind = { group: 'linkerd.io', kind: 'ServiceProfile' } as const;
 
 export const admittedServiceProfileSchema = strictServiceProfileSchema.extend({
   apiVersion: z.literal(['linkerd.io/v1alpha2', 'linkerd.io/v1alpha1']),
@@ -115,7 +113,7 @@ export function spValidator(): AdmissionValidator {
   return (request: AdmissionRequest): AdmissionVerdict => {
     const early = screenRequest(request);
     if (early !== undefined) return early;
-    if (!refersTo(request.kind, serviceProfileKind)) return unsupportedKind(request);
+    if (!refersTo(request.kind, groupKinds.serviceProfile)) return unsupportedKind(request);
     const problems = serviceProfileProblems(withRequestNamespace(request.object, request.namespace));
     return problems.length === 0 ? allow : deny(denialMessage(problems));
   };
