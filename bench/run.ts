@@ -12,12 +12,13 @@ import { runIngest } from './engine-ingest.js';
 import { runRss } from './engine-rss.js';
 import { runWarmRestart } from './engine-warm-restart.js';
 import { runIdentityCertify } from './identity-certify.js';
+import { runInboundPolicy } from './inbound-policy.js';
 import { type BenchResult, markdownDetails, markdownRows, textTable } from './bench-result.js';
 import { describeMachine, machineLine } from './machine.js';
 
 interface Benchmark {
   readonly name: string;
-  run(): Promise<BenchResult>;
+  run(): Promise<BenchResult | readonly BenchResult[]>;
 }
 
 function benchmarks(profileDir: string | undefined): readonly Benchmark[] {
@@ -29,6 +30,7 @@ function benchmarks(profileDir: string | undefined): readonly Benchmark[] {
     { name: 'propagation-10k', run: () => runPropagation({ streams: 10_000, profileDir }) },
     { name: 'destination-rss', run: runDestinationRss },
     { name: 'identity-certify', run: runIdentityCertify },
+    { name: 'inbound-policy', run: runInboundPolicy },
   ];
 }
 
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   for (const bench of selected) {
     const start = performance.now();
     process.stdout.write(`running ${bench.name}…\n`);
-    results.push(await bench.run());
+    results.push(...[await bench.run()].flat());
     process.stdout.write(`  done in ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
   }
   process.stdout.write(`\n${textTable(results)}\n\n`);

@@ -27,6 +27,7 @@ import { reconcilersFor } from '../reconcilers/index.js';
 import { defaultMeshConfig, type MeshConfig } from '../reconcilers/mesh-config.js';
 import { destinationService } from '../streams/destination/destination-server.js';
 import { inboundServerPoliciesService } from '../streams/policy/inbound-server-policies.js';
+import { outboundPoliciesService } from '../streams/policy/outbound-policies-server.js';
 import { type GrpcService, type RunningGrpcServer, startGrpcServer } from '../streams/grpc-server.js';
 import { startAdminServer } from '../streams/admin-server.js';
 import { createEngine, type Engine } from '../streams/engine.js';
@@ -220,6 +221,7 @@ async function startDestination(settings: DestinationSettings, metrics: EngineMe
     const destination = await start(settings.destination, () => [destinationService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry })]);
     const policy = await start(settings.policy, () => [
       inboundServerPoliciesService({ hub: engine.hub, view: engine.store.view, getView: (key) => engine.store.getView(key), config: mesh, log, registry }),
+      outboundPoliciesService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry, clusterNetworks: mesh.clusterNetworks }),
     ]);
     ports = { ...(destination === undefined ? {} : { destination }), ...(policy === undefined ? {} : { policy }) };
   } catch (error) {

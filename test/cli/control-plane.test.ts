@@ -141,6 +141,7 @@ describe('sinew control-plane', function () {
     assert.deepEqual(keys, [
       'endpoints/default/api:8080', 'endpoints/default/web:80',
       'inbound/default/web-1', 'inbound/default/web-2', 'inbound/default/web-3', 'inbound/default/web-4',
+      'outbound/default/api', 'outbound/default/web',
       'profiles/default/api', 'profiles/default/web',
     ]);
     assert.equal((await getText(cp.adminPort, '/views/endpoints%2Fdefault%2Fnope%3A1')).status, 404);

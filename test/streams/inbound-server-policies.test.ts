@@ -11,7 +11,10 @@ import type { ProtoGrpcType } from '../../src/gen/proto/inbound.js';
 import type { InboundServerPoliciesClient } from '../../src/gen/proto/io/linkerd/proxy/inbound/InboundServerPolicies.js';
 import type { Server__Output } from '../../src/gen/proto/io/linkerd/proxy/inbound/Server.js';
 import { allKinds } from '../../src/informers/kinds/index.js';
+import type { ProtoGrpcType as OutboundProto } from '../../src/gen/proto/outbound.js';
 import { loadProtos } from '../../src/streams/proto.js';
+import { service } from '../support/objects.js';
+import { byAuthority, get, httpRouteNames } from '../support/outbound-client.js';
 import { sinewBin, startControlPlane, waitReady, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { eventually } from '../support/destination-client.js';
 import { tempDir } from '../support/engine-harness.js';
@@ -141,6 +144,24 @@ describe('InboundServerPolicies over gRPC', function () {
       assert.match(none.stderr, /no pods of deployment\/nothing in namespace shop/);
     } finally {
       api.delete(policies, 'shop', 'admin-ops');
+    }
+  });
+
+  it('the same port serves OutboundPolicies: a Service with no routes gets the default HTTP route', async () => {
+    api.create('services', service('shop', 'web', [{ name: 'http', port: 80, targetPort: 8080 }], '10.96.0.20'));
+    const proto = loadProtos<OutboundProto>(['outbound.proto']);
+    const outbound = new proto.io.linkerd.proxy.outbound.OutboundPolicies(`127.0.0.1:${plane.policyPort}`, credentials.createInsecure());
+    try {
+      let result = await get(outbound, byAuthority('web.shop.svc.cluster.local:80'));
+      for (let attempt = 0; result.error !== undefined && attempt < 50; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        result = await get(outbound, byAuthority('web.shop.svc.cluster.local:80'));
+      }
+      assert.equal(result.error, undefined, result.error?.message);
+      assert.deepEqual(result.policy?.metadata?.resource, { group: 'core', kind: 'Service', name: 'web', namespace: 'shop', section: '', port: 80 });
+      assert.deepEqual(httpRouteNames(result.policy), ['default:http']);
+    } finally {
+      outbound.close();
     }
   });
 
