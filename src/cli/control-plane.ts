@@ -9,7 +9,11 @@
  * (control-plane-identity.ts) serves Certify. The admin server always runs; `/ready` is 200 once
  * every running component is ready. Runs until SIGINT or SIGTERM.
  */
+import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { type AdmissionServer, admissionWebhooks, startAdmissionServer } from '../admission/admission-server.js';
+import type { Server } from '../informers/kinds/server.js';
+import { servers as serverResource } from '../reconcilers/inbound-server.js';
 import { Registry } from 'prom-client';
 import { map, type Observable, share, tap } from 'rxjs';
 import { kubeApiClient } from '../informers/api-client.js';
@@ -58,6 +62,10 @@ Destination and policy flags:
       --destination-addr ADDR
                             gRPC Destination service (default 0.0.0.0:8086)
       --policy-addr ADDR    gRPC InboundServerPolicies and OutboundPolicies (default 0.0.0.0:8090)
+      --admission-tls-dir DIR
+                            with policy: serve the policy-validator (/policy) and sp-validator (/sp)
+                            admission webhooks over HTTPS, with DIR/tls.crt and DIR/tls.key
+      --admission-addr ADDR the admission webhooks' address (default 0.0.0.0:9443)
       --default-inbound-policy POLICY
                             the cluster's default inbound policy: all-unauthenticated (default),
                             all-authenticated, cluster-unauthenticated, cluster-authenticated,
@@ -88,7 +96,7 @@ function componentsOf(value: string | undefined): ReadonlySet<Component> {
 
 interface Destination {
   readonly engine: Engine;
-  readonly ports: { readonly destination?: number; readonly policy?: number };
+  readonly ports: { readonly destination?: number; readonly policy?: number; readonly admission?: number };
   readonly done: Promise<void>;
   stop(): Promise<void>;
 }
@@ -98,6 +106,7 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
     components: { type: 'string' }, source: { type: 'string' }, kubeconfig: { type: 'string' }, store: { type: 'string' },
     'destination-addr': { type: 'string' }, 'cluster-domain': { type: 'string' }, 'policy-addr': { type: 'string' },
     'default-inbound-policy': { type: 'string' }, 'cluster-networks': { type: 'string' },
+    'admission-tls-dir': { type: 'string' }, 'admission-addr': { type: 'string' },
     record: { type: 'string' }, 'admin-addr': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
     ...identityFlags,
     help: { type: 'boolean', short: 'h' },
@@ -121,11 +130,16 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
   const destinationAddr = address('--destination-addr', values['destination-addr'] ?? '0.0.0.0:8086');
   const policyAddr = address('--policy-addr', values['policy-addr'] ?? '0.0.0.0:8090');
   if (!components.has('destination') && values['destination-addr'] !== undefined) throw new UsageError('--destination-addr needs --components to include destination');
-  if (!components.has('policy') && values['policy-addr'] !== undefined) throw new UsageError('--policy-addr needs --components to include policy');
+  for (const flag of ['policy-addr', 'admission-tls-dir', 'admission-addr'] as const) {
+    if (!components.has('policy') && values[flag] !== undefined) throw new UsageError(`--${flag} needs --components to include policy`);
+  }
+  if (values['admission-addr'] !== undefined && values['admission-tls-dir'] === undefined) throw new UsageError('--admission-addr needs --admission-tls-dir');
+  const admissionAddr = address('--admission-addr', values['admission-addr'] ?? '0.0.0.0:9443');
   const destination = engineNeeded
     ? await startDestination({
       source, kubeconfig: values.kubeconfig, storeDir: values.store, record: values.record, mesh,
       destination: components.has('destination') ? destinationAddr : undefined, policy: components.has('policy') ? policyAddr : undefined,
+      admission: values['admission-tls-dir'] === undefined ? undefined : { ...admissionAddr, tlsDir: values['admission-tls-dir'] },
     }, createEngineMetrics(registry), registry, log)
     : undefined;
   let identityComponent: IdentityComponent | undefined;
@@ -146,6 +160,7 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
     identity: identity === undefined || identityComponent === undefined ? undefined : `${identity.host}:${identityComponent.port}`,
     destination: destination?.ports.destination === undefined ? undefined : `${destinationAddr.host}:${destination.ports.destination}`,
     policy: destination?.ports.policy === undefined ? undefined : `${policyAddr.host}:${destination.ports.policy}`,
+    admission: destination?.ports.admission === undefined ? undefined : `${admissionAddr.host}:${destination.ports.admission}`,
     store: destination === undefined ? undefined : values.store ?? '(memory)',
   });
 
@@ -197,6 +212,7 @@ interface DestinationSettings {
   readonly mesh: MeshConfig;
   readonly destination: { readonly host: string; readonly port: number } | undefined;
   readonly policy: { readonly host: string; readonly port: number } | undefined;
+  readonly admission: { readonly host: string; readonly port: number; readonly tlsDir: string } | undefined;
 }
 
 async function startDestination(settings: DestinationSettings, metrics: EngineMetrics, registry: Registry, log: Logger): Promise<Destination> {
@@ -217,13 +233,22 @@ async function startDestination(settings: DestinationSettings, metrics: EngineMe
     return server.port;
   };
   let ports: Destination['ports'];
+  let admission: AdmissionServer | undefined;
   try {
     const destination = await start(settings.destination, () => [destinationService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry })]);
     const policy = await start(settings.policy, () => [
       inboundServerPoliciesService({ hub: engine.hub, view: engine.store.view, getView: (key) => engine.store.getView(key), config: mesh, log, registry }),
       outboundPoliciesService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry, clusterNetworks: mesh.clusterNetworks }),
     ]);
-    ports = { ...(destination === undefined ? {} : { destination }), ...(policy === undefined ? {} : { policy }) };
+    admission = settings.admission === undefined ? undefined : await startAdmissionServer({
+      address: settings.admission.host, port: settings.admission.port, log, registry,
+      tls: { certFile: path.join(settings.admission.tlsDir, 'tls.crt'), keyFile: path.join(settings.admission.tlsDir, 'tls.key') },
+      webhooks: admissionWebhooks({ serversInNamespace: (namespace) => engine.store.view.list<Server>(serverResource, namespace) }),
+    });
+    ports = {
+      ...(destination === undefined ? {} : { destination }), ...(policy === undefined ? {} : { policy }),
+      ...(admission === undefined ? {} : { admission: admission.port }),
+    };
   } catch (error) {
     for (const server of servers) await server.close();
     pipeline.stop();
@@ -236,6 +261,7 @@ async function startDestination(settings: DestinationSettings, metrics: EngineMe
     ports,
     done: pipeline.done,
     async stop() {
+      await admission?.close();
       for (const server of servers) await server.close();
       pipeline.stop();
       await engine.close();
