@@ -168,8 +168,8 @@ describe('sinew replay', function () {
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(run.stdout.trimEnd().split('\n'), [
         'entry:2 endpoints/shop/web:80 (empty)',
-        'entry:2 outbound/shop/web + service',
         'entry:2 profiles/shop/web + service',
+        'entry:2 outbound/shop/web + service',
         'entry:3 inbound/shop/web-1 + facts',
         'entry:3 inbound/shop/web-1 + port:8080',
         'entry:4 inbound/shop/web-2 + facts',
