@@ -5,7 +5,9 @@
  * Server falls back to the default policy; a missing authentication is simply not there). So a
  * policy projection fails only when the object cannot be named (bad apiVersion, kind or metadata).
  * When only the spec is bad, it yields an `InvalidProjection` carrying the first problem found, and
- * the reconcilers deny on it.
+ * the reconcilers deny on it. A kind may name the fields that say what the object targets (a
+ * Server's port and pod selector, a route's parents): when those parse on their own they are kept
+ * as `salvaged`, so the denial lands where the object meant it, not on everything it might mean.
  *
  * Idempotent: an `InvalidProjection` parses to itself, and a valid projection parses to itself.
  */
@@ -16,6 +18,8 @@ import type { ObjectMeta, ProjectedObject } from './object.js';
 export interface InvalidProjection extends ProjectedObject {
   /** `<field path>: <message>` of the first issue, e.g. `spec.port: Invalid input` or `spec.foo: unknown field`. */
   readonly invalid: string;
+  /** The targeting fields that parsed on their own (see the kind's salvage schema), if any. */
+  readonly salvaged?: unknown;
 }
 
 export function isInvalid<T extends ProjectedObject>(object: T | InvalidProjection): object is InvalidProjection {
@@ -35,6 +39,7 @@ interface EnvelopeShape extends z.core.$ZodShape {
  */
 export function failClosed<Shape extends EnvelopeShape>(
   full: z.ZodObject<Shape>,
+  salvage?: z.ZodType,
 ): z.ZodType<z.output<z.ZodObject<Shape>> | InvalidProjection> {
   const envelope = z.looseObject({
     apiVersion: full.shape.apiVersion,
@@ -44,10 +49,14 @@ export function failClosed<Shape extends EnvelopeShape>(
   return envelope.transform((object): z.output<z.ZodObject<Shape>> | InvalidProjection => {
     const { apiVersion, kind, metadata } = object;
     const previous = object['invalid'];
-    if (typeof previous === 'string') return { apiVersion, kind, metadata, invalid: previous };
+    const salvaged = (source: unknown): { salvaged?: unknown } => {
+      const kept = salvage?.safeParse(source);
+      return kept?.success === true ? { salvaged: kept.data } : {};
+    };
+    if (typeof previous === 'string') return { apiVersion, kind, metadata, invalid: previous, ...salvaged(object['salvaged']) };
     const result = full.safeParse(object);
     if (result.success) return result.data;
-    return { apiVersion, kind, metadata, invalid: describeIssue(result.error.issues[0]) };
+    return { apiVersion, kind, metadata, invalid: describeIssue(result.error.issues[0]), ...salvaged(object) };
   });
 }
 

@@ -4,7 +4,7 @@
  * Key: `<namespace>/<pod>`. Items: `facts` (the pod's default policy and port facts, from which a
  * subscriber builds the default server of a port not listed here), `port:<n>` for every port the
  * pod declares, probes or a Server names by number, and `blanket` when an invalid Server may
- * select any port (it then applies to unlisted ports too). `inboundServerForPort` is the one
+ * select any port (its port did not parse; it then applies to unlisted ports too). `inboundServerForPort` is the one
  * lookup every reader uses, so the gRPC stream, diagnostics and `--explain` cannot disagree.
  *
  * `affected` over-approximates: a policy resource that cannot say what it targets (invalid)
@@ -25,7 +25,7 @@ import { snapshotOf } from '../streams/snapshot.js';
 import { policyGroup } from './client-authorizations.js';
 import type { InboundServer } from './inbound-model.js';
 import { gatewayHttpRoutes, grpcRoutes, linkerdHttpRoutes, routeServerNames } from './inbound-routes.js';
-import { authorizationPolicies, defaultServer, inboundServer, serverAuthorizations, servers } from './inbound-server.js';
+import { authorizationPolicies, defaultServer, inboundServer, serverAuthorizations, servers, serverScope } from './inbound-server.js';
 import type { MeshConfig } from './mesh-config.js';
 import { type PodPolicyFacts, podPolicyFacts } from './pod-policy-facts.js';
 import type { Reconciler } from './reconciler.js';
@@ -48,7 +48,7 @@ export function inboundPolicyReconciler(config: MeshConfig): Reconciler<InboundI
       const facts = podPolicyFacts(view, config, pod);
       const entries: (readonly [string, InboundItem])[] = [['facts', facts]];
       for (const port of listedPorts(view, pod, facts)) entries.push([`port:${port}`, inboundServer(view, config, pod, facts, port)]);
-      const blanket = view.list<Server>(servers, pod.metadata.namespace).find((server) => isInvalid(server));
+      const blanket = view.list<Server>(servers, pod.metadata.namespace).find((server) => serverScope(server) === undefined);
       if (blanket !== undefined) entries.push(['blanket', inboundServer(view, config, pod, facts, 0)]);
       return snapshotOf(entries);
     },
@@ -73,8 +73,9 @@ function listedPorts(view: StoreView, pod: Pod, facts: PodPolicyFacts): number[]
   }
   for (const port of Object.keys(facts.probePaths)) ports.add(Number(port));
   for (const server of view.list<Server>(servers, pod.metadata.namespace)) {
-    if (isInvalid(server) || typeof server.spec.port !== 'number') continue;
-    if (server.spec.podSelector !== undefined && selectorMatches(server.spec.podSelector, pod.metadata.labels)) ports.add(server.spec.port);
+    const scope = serverScope(server);
+    if (scope === undefined || typeof scope.port !== 'number' || scope.pods === 'none') continue;
+    if (scope.pods === 'all' || selectorMatches(scope.pods, pod.metadata.labels)) ports.add(scope.port);
   }
   return [...ports].sort((a, b) => a - b);
 }
@@ -88,11 +89,13 @@ function* podsOfNamespace(view: StoreView, namespace: string | undefined): Itera
 }
 
 function* podsOfServer(view: StoreView, server: Server): Iterable<string> {
-  if (isInvalid(server) || server.spec.podSelector === undefined) {
+  const scope = serverScope(server);
+  if (scope?.pods === 'none') return;
+  if (scope === undefined || scope.pods === 'all') {
     yield* podsOfNamespace(view, server.metadata.namespace);
     return;
   }
-  for (const pod of view.select(pods, server.metadata.namespace, server.spec.podSelector)) yield podKey(pod);
+  for (const pod of view.select(pods, server.metadata.namespace, scope.pods)) yield podKey(pod);
 }
 
 function* podsOfServerNamed(view: StoreView, namespace: string, name: string): Iterable<string> {

@@ -11,7 +11,7 @@
 import { isInvalid } from '../informers/fail-closed.js';
 import type { AuthorizationPolicy } from '../informers/kinds/authorization-policy.js';
 import type { GrpcRoute } from '../informers/kinds/grpc-route.js';
-import type { HttpRouteFilter, HttpRouteRule, ParentRef } from '../informers/kinds/http-route-spec.js';
+import type { HttpRouteFilter, HttpRouteRule, ParentRef, RouteSalvage } from '../informers/kinds/http-route-spec.js';
 import type { ProjectedObject, ResourceId } from '../informers/object.js';
 import type { StoreView } from '../store/store-view.js';
 import { authorizationPolicyRef, fromAuthorizationPolicy, policyGroup, resourceRef } from './client-authorizations.js';
@@ -26,23 +26,26 @@ const authorizationPolicies = 'authorizationpolicies.policy.linkerd.io' as Resou
 
 interface RouteObject extends ProjectedObject {
   readonly invalid?: string;
+  readonly salvaged?: unknown;
   readonly spec?: { readonly parentRefs?: readonly ParentRef[] | undefined };
+}
+
+/** A route's parents: its own, or for an invalid route the salvaged ones (`undefined` when it cannot say). */
+function parentsOf(route: RouteObject): readonly ParentRef[] | undefined {
+  if (route.spec !== undefined) return route.spec.parentRefs ?? [];
+  return (route.salvaged as RouteSalvage | undefined)?.spec.parentRefs;
 }
 
 /** Whether a route names the Server as a parent (`undefined` when the route is invalid and cannot say). */
 export function routeParentsServer(route: RouteObject, serverName: string): boolean | undefined {
-  if (route.spec === undefined) return undefined;
-  const namespace = route.metadata.namespace;
-  return (route.spec.parentRefs ?? []).some((parent) => parent.kind === 'Server' && (parent.group ?? policyGroup) === policyGroup
-    && parent.name === serverName && (parent.namespace ?? namespace) === namespace);
+  return routeServerNames(route)?.includes(serverName);
 }
 
 /** The Servers in a namespace a route attaches to: named ones, or `undefined` for "any" (invalid route). */
 export function routeServerNames(route: RouteObject): readonly string[] | undefined {
-  if (route.spec === undefined) return undefined;
   const namespace = route.metadata.namespace;
-  return (route.spec.parentRefs ?? [])
-    .filter((parent) => parent.kind === 'Server' && (parent.group ?? policyGroup) === policyGroup && (parent.namespace ?? namespace) === namespace)
+  return parentsOf(route)
+    ?.filter((parent) => parent.kind === 'Server' && (parent.group ?? policyGroup) === policyGroup && (parent.namespace ?? namespace) === namespace)
     .map((parent) => parent.name);
 }
 
@@ -92,8 +95,9 @@ export function inboundHttpRoutes(view: StoreView, config: MeshConfig, namespace
     if (parents === false) continue;
     attached = true;
     const ref = resourceRef('HTTPRoute', namespace, route.metadata.name, group);
-    if (parents === undefined || route.spec === undefined) {
-      notes.push({ ref, applied: false, reason: `invalid (${route.invalid ?? 'unreadable'}); it may be attached to this Server, so its requests are refused and default routes are off` });
+    if (route.spec === undefined) {
+      const how = parents === undefined ? 'may be' : 'is';
+      notes.push({ ref, applied: false, reason: `invalid (${route.invalid ?? 'unreadable'}); it ${how} attached to this Server, so its requests are refused and default routes are off` });
       continue;
     }
     const rules = translateRules(route.spec.rules ?? []);

@@ -12,16 +12,17 @@
  *   cluster default), the opaque protocol if the port is opaque (detection otherwise), and the
  *   `default` and `probe` routes. The probe route admits anyone to the pod's HTTP probe paths
  *   (GET, exact path), even under `deny`.
- * - A Server that failed validation selects every port of every pod in its namespace (Sinew cannot
- *   know which it meant) and admits nothing.
+ * - A Server that failed validation admits nothing on the port it names (every pod in its namespace
+ *   when its selector cannot be read), or on every port of every pod in its namespace when even
+ *   its port cannot be read.
  */
 import { isInvalid } from '../informers/fail-closed.js';
 import type { AuthorizationPolicy } from '../informers/kinds/authorization-policy.js';
 import type { Pod } from '../informers/kinds/pod.js';
 import type { ServerAuthorization } from '../informers/kinds/server-authorization.js';
-import type { ProxyProtocol, Server, ValidServer } from '../informers/kinds/server.js';
+import type { ProxyProtocol, Server, ServerSalvage, ValidServer } from '../informers/kinds/server.js';
 import type { ResourceId } from '../informers/object.js';
-import { selectorMatches } from '../store/label-selector.js';
+import { type LabelSelector, selectorMatches } from '../store/label-selector.js';
 import type { StoreView } from '../store/store-view.js';
 import { authorizationPolicyRef, fromAuthorizationPolicy, fromServerAuthorization, policyGroup, resourceRef, serverAuthorizationRef } from './client-authorizations.js';
 import { allNetworks, defaultAuthorizations, policyForPort } from './default-policy.js';
@@ -36,12 +37,29 @@ export const servers = 'servers.policy.linkerd.io' as ResourceId;
 export const serverAuthorizations = 'serverauthorizations.policy.linkerd.io' as ResourceId;
 export const authorizationPolicies = 'authorizationpolicies.policy.linkerd.io' as ResourceId;
 
-/** Whether a Server may select this port of this pod; an invalid Server may select any. */
+/**
+ * What a Server targets: its port and pod selector. An invalid one targets what its salvaged
+ * fields say (a selector Sinew could not read counts as every pod), or every port of every pod
+ * in its namespace when even its port did not parse.
+ */
+export function serverScope(server: Server): ServerScope | undefined {
+  if (!isInvalid(server)) return { port: server.spec.port, pods: server.spec.podSelector ?? 'none' };
+  const salvaged = server.salvaged as ServerSalvage | undefined;
+  return salvaged === undefined ? undefined : { port: salvaged.spec.port, pods: salvaged.spec.podSelector ?? 'all' };
+}
+
+export interface ServerScope {
+  readonly port: number | string;
+  /** `none`: external workloads only. */
+  readonly pods: LabelSelector | 'all' | 'none';
+}
+
+/** Whether a Server may select this port of this pod. */
 export function serverSelects(server: Server, podLabels: Readonly<Record<string, string>> | undefined, facts: PodPolicyFacts, port: number): boolean {
-  if (isInvalid(server)) return true;
-  const selector = server.spec.podSelector;
-  if (selector === undefined || !selectorMatches(selector, podLabels)) return false;
-  return typeof server.spec.port === 'number' ? server.spec.port === port : facts.portNames[server.spec.port] === port;
+  const scope = serverScope(server);
+  if (scope === undefined) return true;
+  if (scope.pods === 'none' || (scope.pods !== 'all' && !selectorMatches(scope.pods, podLabels))) return false;
+  return typeof scope.port === 'number' ? scope.port === port : facts.portNames[scope.port] === port;
 }
 
 /** The Servers that select a port, the one that applies first. */
@@ -119,7 +137,7 @@ function invalidServer(config: MeshConfig, namespace: string, name: string, reas
     authorizations: [],
     httpRoutes: [],
     grpcRoutes: [],
-    notes: [{ ref: resourceRef('Server', namespace, name), applied: true, reason: `is invalid (${reason}); it may select any port of any pod in ${namespace}, so it admits nothing` }],
+    notes: [{ ref: resourceRef('Server', namespace, name), applied: true, reason: `is invalid (${reason}), so it admits nothing on the ports it may select` }],
   };
 }
 

@@ -474,12 +474,30 @@ describe('kind projections', () => {
       [grpcRouteKind, withSpec(fixtures.grpcRoute, { rules: [{ filters: [{ type: 'URLRewrite', urlRewrite: {} }] }] }), 'spec.rules[0].filters[0]'],
     ];
 
+    it('keeps what an invalid Server or route still says about its target, and nothing when that is unreadable too', () => {
+      const server = parseOk(serverKind, withSpec(fixtures.server, { podSelector: { matchLabels: { app: 'web' } }, port: 8080, unknownField: 1 }));
+      assert.ok(isInvalid(server));
+      assert.deepEqual((server as { salvaged?: unknown }).salvaged, { spec: { port: 8080, podSelector: { matchLabels: { app: 'web' } } } });
+      const unreadableSelector = parseOk(serverKind, withSpec(fixtures.server, { podSelector: { matchExpressions: [] }, port: 'http', unknownField: 1 }));
+      assert.deepEqual((unreadableSelector as { salvaged?: unknown }).salvaged, { spec: { port: 'http' } });
+      const noPort = parseOk(serverKind, withSpec(fixtures.server, { podSelector: {}, port: 0 }));
+      assert.ok(isInvalid(noPort));
+      assert.equal((noPort as { salvaged?: unknown }).salvaged, undefined);
+      const route = parseOk(httpRouteKind, withSpec(fixtures.httpRoute, { parentRefs: [{ group: 'policy.linkerd.io', kind: 'Server', name: 'web' }], rules: 'nope' }));
+      assert.deepEqual((route as { salvaged?: unknown }).salvaged, { spec: { parentRefs: [{ group: 'policy.linkerd.io', kind: 'Server', name: 'web' }] } });
+    });
+
     for (const [spec, input, prefix] of badSpecs) {
       it(`keeps ${a(spec.kind)} with a bad spec as invalid, naming the field (${prefix.split(':')[0]}), and re-parses it to itself`, () => {
         const parsed = parseOk(spec, input);
         assert.ok(isInvalid(parsed), `expected an invalid projection, got ${JSON.stringify(parsed)}`);
         assert.ok(parsed.invalid.startsWith(prefix), parsed.invalid);
-        assert.deepEqual(Object.keys(parsed).sort(), ['apiVersion', 'invalid', 'kind', 'metadata']);
+        assert.deepEqual(Object.keys(parsed).filter((key) => key !== 'salvaged').sort(), ['apiVersion', 'invalid', 'kind', 'metadata']);
+        const salvaged = (parsed as { salvaged?: { spec: Json } }).salvaged;
+        if (salvaged !== undefined) {
+          assert.deepEqual(Object.keys(salvaged), ['spec'], 'only targeting fields are salvaged');
+          for (const key of Object.keys(salvaged.spec)) assert.ok(['port', 'podSelector', 'parentRefs'].includes(key), key);
+        }
         assert.equal(parsed.metadata.name, (input['metadata'] as Json)['name']);
         assert.deepEqual(parseOk(spec, parsed), parsed);
         assert.deepEqual(parseOk(spec, JSON.parse(JSON.stringify(parsed))), parsed);

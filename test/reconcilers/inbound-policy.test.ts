@@ -109,6 +109,25 @@ describe('inbound policy', () => {
     }
   });
 
+  it('a field unknown to Sinew never widens access: the Server becomes invalid and denies on its port only', async () => {
+    cluster.apply(meshedPod(ns, 'web', { ip: '10.1.0.5', ports: { http: 8080, admin: 9990 } }),
+      server(ns, 'web-http', { podSelector: { matchLabels: { app: 'web' } }, port: 'http', accessPolicy: 'all-unauthenticated', futureRestriction: { onlyFrom: 'ops' } }));
+    const http = cluster.server(ns, 'web', 8080);
+    assert.equal(decide(http, plain()).allowed, false, 'the unknown field did not turn into an allow');
+    assert.match(JSON.stringify(http.notes), /futureRestriction: unknown field/);
+    assert.equal(decide(cluster.server(ns, 'web', 9990), plain()).allowed, true, 'its other ports keep the default policy');
+    const other = await PolicyCluster.create();
+    try {
+      other.apply(annotatedNamespace(ns), meshedPod(ns, 'api', { ip: '10.1.0.6', labels: { app: 'api' } }),
+        server(ns, 'web-http', { podSelector: { matchLabels: { app: 'web' } }, port: 'http', futureRestriction: true }));
+      assert.equal(decide(other.server(ns, 'api', 8080), plain()).allowed, true, 'pods the invalid Server does not select are untouched');
+      other.apply(server(ns, 'web-http', { podSelector: { matchExpressions: [{ key: 'app', operator: 'Unknown' }] }, port: 'http', futureRestriction: true }));
+      assert.equal(decide(other.server(ns, 'api', 8080), plain()).allowed, false, 'a selector Sinew cannot read counts as every pod');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('the Namespace as a target authorizes every Server in it, and no port without a Server', () => {
     cluster.apply(annotatedNamespace(ns, { 'config.linkerd.io/default-inbound-policy': 'deny' }), webServer,
       authorizationPolicy(ns, 'ns-wide', { kind: 'Namespace', name: ns }, [{ kind: 'ServiceAccount', name: 'api' }]));
@@ -153,9 +172,13 @@ describe('inbound policy', () => {
       meshTlsAuthentication(ns, 'any', { identities: ['*'] }));
     const before = cluster.server(ns, 'web', 8080);
     assert.equal(decide(before, { ...meshed('api'), path: '/anything', method: 'GET' }).allowed, true);
+    cluster.apply(httpRoute(ns, 'elsewhere', 'other-server', [{ matches: [{ path: { type: 'Bogus', value: '/x' } }] }]));
+    assert.equal(decide(cluster.server(ns, 'web', 8080), { ...meshed('api'), path: '/anything', method: 'GET' }).allowed, true,
+      'an invalid route whose parents can still be read stays on its own Server');
     cluster.apply(httpRoute(ns, 'narrow', 'web-http', [{ matches: [{ path: { type: 'Bogus', value: '/x' } }] }]));
     const after = cluster.server(ns, 'web', 8080);
     assert.equal(decide(after, { ...meshed('api'), path: '/anything', method: 'GET' }).allowed, false);
+    assert.match(JSON.stringify(after.notes), /HTTPRoute.*narrow.*is attached to this Server/);
   });
 
   it('ports listed in proxy-require-identity-inbound-ports turn *-unauthenticated defaults into *-authenticated', () => {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';
 import type { KindSpec } from '../kind.js';
 import { metadataSchema } from '../object.js';
-import { httpRouteSpecSchema } from './http-route-spec.js';
+import { httpRouteSpecSchema, routeSalvageSchema } from './http-route-spec.js';
 
 export const validGatewayHttpRouteSchema = z.object({
   apiVersion: z.literal(['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1']),
@@ -19,7 +19,7 @@ export const validGatewayHttpRouteSchema = z.object({
 
 export type ValidGatewayHttpRoute = z.infer<typeof validGatewayHttpRouteSchema>;
 
-export const gatewayHttpRouteSchema = failClosed(validGatewayHttpRouteSchema);
+export const gatewayHttpRouteSchema = failClosed(validGatewayHttpRouteSchema, routeSalvageSchema);
 
 export type GatewayHttpRoute = z.infer<typeof gatewayHttpRouteSchema>;
 

@@ -18,6 +18,7 @@ import {
   requestHeaderModifierFilterSchema,
   requestMirrorFilterSchema,
   responseHeaderModifierFilterSchema,
+  routeSalvageSchema,
   ruleNameSchema,
   sessionPersistenceSchema,
   useDefaultGatewaysSchema,
@@ -77,7 +78,7 @@ export const validGrpcRouteSchema = z.object({
 
 export type ValidGrpcRoute = z.infer<typeof validGrpcRouteSchema>;
 
-export const grpcRouteSchema = failClosed(validGrpcRouteSchema);
+export const grpcRouteSchema = failClosed(validGrpcRouteSchema, routeSalvageSchema);
 
 export type GrpcRoute = z.infer<typeof grpcRouteSchema>;
 

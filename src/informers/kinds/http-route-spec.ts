@@ -36,6 +36,11 @@ export const parentRefSchema = z.strictObject({
 
 export type ParentRef = z.infer<typeof parentRefSchema>;
 
+/** What an invalid route still says about where it attaches: its parentRefs, when they parse. */
+export const routeSalvageSchema = z.object({ spec: z.object({ parentRefs: z.array(parentRefSchema) }) });
+
+export type RouteSalvage = z.infer<typeof routeSalvageSchema>;
+
 export const headerNameSchema = z.string().min(1).max(256)
   .regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, 'expected an HTTP header name');
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';
 import type { KindSpec } from '../kind.js';
 import { metadataSchema } from '../object.js';
-import { httpRouteSpecSchema } from './http-route-spec.js';
+import { httpRouteSpecSchema, routeSalvageSchema } from './http-route-spec.js';
 
 export const validHttpRouteSchema = z.object({
   apiVersion: z.literal([
@@ -24,7 +24,7 @@ export const validHttpRouteSchema = z.object({
 
 export type ValidHttpRoute = z.infer<typeof validHttpRouteSchema>;
 
-export const httpRouteSchema = failClosed(validHttpRouteSchema);
+export const httpRouteSchema = failClosed(validHttpRouteSchema, routeSalvageSchema);
 
 export type HttpRoute = z.infer<typeof httpRouteSchema>;
 

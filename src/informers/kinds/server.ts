@@ -61,7 +61,21 @@ export const validServerSchema = z.object({
 
 export type ValidServer = z.infer<typeof validServerSchema>;
 
-export const serverSchema = failClosed(validServerSchema);
+/**
+ * What an invalid Server still says about its target: its port, and its pod selector when that is
+ * plain matchLabels (anything else counts as "every pod in the namespace", the safe reading).
+ */
+const serverSalvageSchema = z.object({
+  spec: z.looseObject({ port: z.union([portNumberSchema, portNameSchema]), podSelector: z.unknown().optional() })
+    .transform(({ port, podSelector }) => {
+      const labels = z.strictObject({ matchLabels: z.record(z.string(), z.string()) }).safeParse(podSelector);
+      return labels.success ? { port, podSelector: labels.data } : { port };
+    }),
+});
+
+export type ServerSalvage = z.infer<typeof serverSalvageSchema>;
+
+export const serverSchema = failClosed(validServerSchema, serverSalvageSchema);
 
 export type Server = z.infer<typeof serverSchema>;
 
