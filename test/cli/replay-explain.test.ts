@@ -3,28 +3,17 @@
  * log, for the question Linkerd users ask most ("why was my request denied?").
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { sinewBin } from '../support/control-plane-process.js';
+import { runSinew } from '../support/control-plane-process.js';
 import { tempDir } from '../support/engine-harness.js';
 import {
   annotatedNamespace, authorizationPolicy, meshedPod, meshTlsAuthentication, meshTlsRef, server, serverTarget,
 } from '../support/policy-objects.js';
 
-const run = promisify(execFile);
 type Json = Record<string, unknown>;
 
-async function sinew(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [sinewBin, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const sinew = runSinew;
 
 function entry(second: number, type: string, object: Json): string {
   const withVersion = { ...object, metadata: { ...(object.metadata as Json), resourceVersion: String(100 + second) } };

@@ -3,9 +3,7 @@
  * against the fake API server, asked over gRPC with the proxy API's own messages.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import type { ProtoGrpcType } from '../../src/gen/proto/inbound.js';
 import type { InboundServerPoliciesClient } from '../../src/gen/proto/io/linkerd/proxy/inbound/InboundServerPolicies.js';
@@ -15,24 +13,15 @@ import type { ProtoGrpcType as OutboundProto } from '../../src/gen/proto/outboun
 import { loadProtos } from '../../src/streams/proto.js';
 import { service } from '../support/objects.js';
 import { byAuthority, get, httpRouteNames } from '../support/outbound-client.js';
-import { sinewBin, startControlPlane, waitReady, type ControlPlaneProcess } from '../support/control-plane-process.js';
+import { runSinew, startControlPlane, waitReady, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { eventually } from '../support/destination-client.js';
 import { tempDir } from '../support/engine-harness.js';
 import { FakeApiServer } from '../support/fake-api-server.js';
 import { annotatedNamespace, authorizationPolicy, meshedPod, meshTlsAuthentication, meshTlsRef, server, serverTarget } from '../support/policy-objects.js';
 
 const policies = 'authorizationpolicies.policy.linkerd.io';
-const run = promisify(execFile);
 
-async function sinew(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [sinewBin, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const sinew = runSinew;
 
 function getPort(client: InboundServerPoliciesClient, workload: string, port: number): Promise<Server__Output> {
   return new Promise((resolve, reject) => {

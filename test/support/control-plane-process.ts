@@ -2,14 +2,32 @@
  * `sinew control-plane` as a real child process, for end-to-end tests: started against a fake
  * API server's kubeconfig, its admin port read from its start-up log line.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { fold } from '../../src/streams/differ.js';
 import type { SnapshotItem } from '../../src/streams/snapshot.js';
 import type { ViewMessage } from '../../src/streams/view-message.js';
 
 export const sinewBin = path.resolve('bin/sinew.js');
+
+export interface SinewRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built `sinew` CLI as a process and collects its exit code and output. */
+export async function runSinew(args: readonly string[]): Promise<SinewRun> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [sinewBin, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
 
 export interface ControlPlaneProcess {
   readonly child: ChildProcess;
