@@ -130,8 +130,11 @@ interface Route {
   readonly webhook: string;
 }
 
+/** The request's path, without its query; read as text, so no request line can make it throw. */
 function routeOf(context: Context, request: IncomingMessage): Route {
-  const path = new URL(request.url ?? '/', 'https://admission.invalid').pathname;
+  const target = request.url ?? '/';
+  const query = target.search(/[?#]/);
+  const path = query === -1 ? target : target.slice(0, query);
   const validator = context.webhooks.get(path);
   return { path, validator, webhook: validator === undefined ? 'unknown' : path };
 }

@@ -83,6 +83,8 @@ describe('admission server', () => {
       ['a JSON array', { body: '[1, 2, 3]' }, 400, /\(root\): Invalid input: expected object/],
       ['a GET', { method: 'GET', body: undefined }, 405, /^GET is not allowed: admission webhooks take POST$/],
       ['a path no webhook serves', { path: '/validate' }, 404, /^no webhook at \/validate; this server serves \/policy, \/sp$/],
+      ['a path that is no URL (//)', { path: '//' }, 404, /^no webhook at \/\//],
+      ['a path that is no URL (//a)', { path: '//a?x' }, 404, /^no webhook at \/\/a;/],
     ];
 
     for (const [what, request, code, says] of bad) {
