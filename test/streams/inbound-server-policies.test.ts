@@ -94,7 +94,7 @@ describe('InboundServerPolicies over gRPC', function () {
       api.create(policies, authorizationPolicy('shop', 'admin-ops', serverTarget('web-admin'), [meshTlsRef('ops')]));
       await eventually(() => (received.length === 2 ? undefined : `${received.length} messages`));
       const authz = received[1]?.authorizations[0];
-      assert.deepEqual(authz?.metadata?.resource, { group: 'policy.linkerd.io', kind: 'AuthorizationPolicy', name: 'admin-ops', namespace: 'shop', section: '', port: 0 });
+      assert.deepEqual(authz?.metadata?.resource, { group: 'policy.linkerd.io', kind: 'authorizationpolicy', name: 'admin-ops', namespace: 'shop', section: '', port: 0 });
       assert.deepEqual(authz?.authentication?.meshTLS?.identities?.suffixes, [{ parts: ['ops', 'serviceaccount', 'identity', 'linkerd', 'cluster', 'local'] }]);
       assert.deepEqual(authz?.labels, { group: 'policy.linkerd.io', kind: 'authorizationpolicy', name: 'admin-ops' });
       api.delete(policies, 'shop', 'admin-ops');

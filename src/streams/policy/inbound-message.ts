@@ -26,7 +26,7 @@ export function serverMessage(server: InboundServer): Server {
   return {
     protocol: protocolMessage(server),
     server_ips: [],
-    authorizations: server.authorizations.map(authzMessage),
+    authorizations: authzMessages(server.authorizations),
     labels: labelsOf(server.ref),
   };
 }
@@ -35,7 +35,7 @@ function protocolMessage(server: InboundServer): Server['protocol'] {
   const httpRoutes = (): HttpRoute[] => server.httpRoutes.map((route) => ({
     metadata: metadataOf(route.ref),
     hosts: route.hosts.map(hostMatch),
-    authorizations: route.authorizations.map(authzMessage),
+    authorizations: authzMessages(route.authorizations),
     rules: route.rules.map((rule) => ({ matches: rule.matches.map(httpMatch), filters: rule.filters.map(httpFilter) })),
   }));
   switch (server.protocol) {
@@ -49,7 +49,7 @@ function protocolMessage(server: InboundServer): Server['protocol'] {
         routes: server.grpcRoutes.map((route): GrpcRoute => ({
           metadata: metadataOf(route.ref),
           hosts: route.hosts.map(hostMatch),
-          authorizations: route.authorizations.map(authzMessage),
+          authorizations: authzMessages(route.authorizations),
           rules: route.rules.map((rule) => ({
             matches: rule.matches.map(grpcMatch),
             filters: rule.filters.flatMap((filter) => (filter.kind === 'requestHeaderModifier' ? [{ request_header_modifier: headerModifier(filter.modifier) }] : [])),
@@ -69,17 +69,33 @@ function labelsOf(ref: PolicyRef): Record<string, string> {
   return ref.kind === 'default' ? { group: '', kind: 'default', name: ref.name } : { group: ref.group, kind: ref.resource.toLowerCase(), name: ref.name };
 }
 
-function metadataOf(ref: PolicyRef): Metadata {
-  return ref.kind === 'default' ? { default: ref.name } : { resource: { group: ref.group, kind: ref.resource, name: ref.name, namespace: ref.namespace } };
+/** Routes keep their kind's spelling (`HTTPRoute`); authorizations are lower case, as Linkerd sends them (the proxy's `authz_kind` label). */
+function metadataOf(ref: PolicyRef, lowerCaseKind = false): Metadata {
+  if (ref.kind === 'default') return { default: ref.name };
+  return { resource: { group: ref.group, kind: lowerCaseKind ? ref.resource.toLowerCase() : ref.resource, name: ref.name, namespace: ref.namespace } };
 }
 
-export function authzMessage(authorization: Authorization): Authz {
+/**
+ * The authorizations as the proxy takes them. One left with no network (none given, or none that
+ * could be encoded) is dropped: a proxy refuses a whole Server over such an authorization and then
+ * falls back to its default policy, which would widen access.
+ */
+export function authzMessages(authorizations: readonly Authorization[]): Authz[] {
+  return authorizations.flatMap((authorization) => {
+    const message = authzMessage(authorization);
+    return message === undefined ? [] : [message];
+  });
+}
+
+function authzMessage(authorization: Authorization): Authz | undefined {
   const { authentication } = authorization;
+  const networks = authorization.networks.flatMap((network) => {
+    const message = networkMessage(network);
+    return message === undefined ? [] : [message];
+  });
+  if (networks.length === 0) return undefined;
   return {
-    networks: authorization.networks.flatMap((network) => {
-      const message = networkMessage(network);
-      return message === undefined ? [] : [message];
-    }),
+    networks,
     authentication: authentication.kind === 'unauthenticated' ? { unauthenticated: {} }
       : authentication.kind === 'tls' ? { meshTLS: { unauthenticated: {} } }
         : {
@@ -91,7 +107,7 @@ export function authzMessage(authorization: Authorization): Authz {
           },
         },
     labels: labelsOf(authorization.ref),
-    metadata: metadataOf(authorization.ref),
+    metadata: metadataOf(authorization.ref, true),
   };
 }
 
