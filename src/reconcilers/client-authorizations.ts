@@ -14,7 +14,7 @@ import type { NetworkAuthentication } from '../informers/kinds/network-authentic
 import type { ServerAuthorization } from '../informers/kinds/server-authorization.js';
 import type { ResourceId } from '../informers/object.js';
 import type { StoreView } from '../store/store-view.js';
-import { allNetworks } from './default-policy.js';
+import { allNetworks, clusterNetworks } from './default-policy.js';
 import type { Authentication, Authorization, NetworkRule, PolicyRef } from './inbound-model.js';
 import { type MeshConfig, serviceAccountIdentity } from './mesh-config.js';
 
@@ -40,7 +40,7 @@ export function authorizationPolicyRef(object: AuthorizationPolicy): PolicyRef {
 export function fromServerAuthorization(object: ServerAuthorization, config: MeshConfig): Translation {
   if (isInvalid(object)) return { ok: false, reason: `invalid: ${object.invalid}` };
   const { client } = object.spec;
-  const networks = client.networks === undefined ? allNetworks : client.networks.map(networkRule);
+  const networks = client.networks === undefined || client.networks.length === 0 ? clusterNetworks(config) : client.networks.map(networkRule);
   const ref = serverAuthorizationRef(object);
   if (client.unauthenticated === true) return { ok: true, authorization: { ref, networks, authentication: { kind: 'unauthenticated' } } };
   const mesh = client.meshTLS;
@@ -70,7 +70,8 @@ export function networkRule(network: { readonly cidr: string; readonly except?: 
   return { net: network.cidr, except: network.except ?? [] };
 }
 
-function sameKind(ref: { readonly group?: string | undefined; readonly kind: string }, group: string, kind: string): boolean {
+/** Whether a reference names a kind: group exact (absent means core), kind in any case, as Linkerd compares. */
+export function sameKind(ref: { readonly group?: string | undefined; readonly kind: string }, group: string, kind: string): boolean {
   return (ref.group ?? '') === group && ref.kind.toLowerCase() === kind.toLowerCase();
 }
 
@@ -120,7 +121,9 @@ function requiredAuthentication(view: StoreView, ref: ApiPolicyRef, namespace: s
     const names: string[] = [...(target.spec.identities ?? [])];
     for (const identityRef of target.spec.identityRefs ?? []) {
       const name = identityRefName(identityRef, namespace, config);
-      if (name === undefined) return { ok: false, reason: `MeshTLSAuthentication ${namespace}/${ref.name} refers to a ${identityRef.kind}, which is not an identity` };
+      if (name === undefined) {
+        return { ok: false, reason: `MeshTLSAuthentication ${namespace}/${ref.name} refers to ${identityRef.kind} ${JSON.stringify(identityRef.name ?? '(no name)')}, which names no identity` };
+      }
       names.push(name);
     }
     if (names.length === 0) return { ok: false, reason: `MeshTLSAuthentication ${namespace}/${ref.name} names no identities` };
@@ -132,16 +135,19 @@ function requiredAuthentication(view: StoreView, ref: ApiPolicyRef, namespace: s
   return { ok: false, reason: `requires a ${ref.group === undefined || ref.group === '' ? '' : `${ref.group}/`}${ref.kind}, which is not an authentication` };
 }
 
-/** A ServiceAccount (one, or every one in a namespace) or a Namespace, as an identity pattern. */
+/**
+ * A ServiceAccount (by name) or a Namespace (every account in it) as an identity or pattern.
+ * Wildcard names are not Linkerd's and are refused rather than read as "everyone".
+ */
 function identityRefName(ref: IdentityRef, namespace: string, config: MeshConfig): string | undefined {
   const suffix = `serviceaccount.identity.${config.controllerNamespace}.${config.trustDomain}`;
   if (sameKind(ref, '', 'ServiceAccount')) {
-    const accountNamespace = ref.namespace ?? namespace;
-    return ref.name === undefined || ref.name === '*' ? `*.${accountNamespace}.${suffix}` : serviceAccountIdentity(config, accountNamespace, ref.name);
+    if (ref.name === undefined || ref.name.includes('*')) return undefined;
+    return serviceAccountIdentity(config, ref.namespace ?? namespace, ref.name);
   }
   if (sameKind(ref, '', 'Namespace')) {
     const target = ref.name ?? ref.namespace ?? namespace;
-    return target === '*' ? `*.${suffix}` : `*.${target}.${suffix}`;
+    return target.includes('*') ? undefined : `*.${target}.${suffix}`;
   }
   return undefined;
 }

@@ -4,9 +4,10 @@
  *
  * Precedence: the pod's `config.linkerd.io/default-inbound-policy` annotation (the injector copies
  * a workload's annotation onto its pods), then its namespace's, then the cluster default. A value
- * that is not a policy name is skipped with a note and the next source decides; a bad cluster
- * default means `deny` (fail closed). `config.linkerd.io/proxy-require-identity-inbound-ports`
- * turns an `*-unauthenticated` default into its `*-authenticated` twin on the ports it lists.
+ * that is not a policy name means `deny` at that level (fail closed, DESIGN.md rule 7: a typo such
+ * as `denny` must not become the namespace's `all-unauthenticated`), with a note saying so.
+ * `config.linkerd.io/proxy-require-identity-inbound-ports` turns an `*-unauthenticated` default
+ * into its `*-authenticated` twin on the ports it lists.
  */
 import type { MeshConfig } from './mesh-config.js';
 import { type Authorization, type DefaultPolicyName, isDefaultPolicyName, type NetworkRule } from './inbound-model.js';
@@ -15,30 +16,25 @@ import { parsePortSet } from './port-set.js';
 export const defaultInboundPolicyAnnotation = 'config.linkerd.io/default-inbound-policy';
 export const requireIdentityPortsAnnotation = 'config.linkerd.io/proxy-require-identity-inbound-ports';
 
-export type DefaultPolicySource = 'pod annotation' | 'namespace annotation' | 'cluster default' | 'fail-closed fallback';
+export type DefaultPolicySource = 'pod annotation' | 'namespace annotation' | 'cluster default';
 
 export interface ChosenDefaultPolicy {
   readonly name: DefaultPolicyName;
   readonly source: DefaultPolicySource;
-  /** Values that were skipped on the way, e.g. `pod annotation "allow-all" is not a default policy`. */
+  /** Why the source's value was not used as written, e.g. `pod annotation "allow-all" is not a default policy, so deny`. */
   readonly skipped: readonly string[];
 }
 
 export function chooseDefaultPolicy(podAnnotations: Readonly<Record<string, string>> | undefined,
   namespaceAnnotations: Readonly<Record<string, string>> | undefined, clusterDefault: string): ChosenDefaultPolicy {
-  const skipped: string[] = [];
   const candidates: readonly (readonly [DefaultPolicySource, string | undefined])[] = [
     ['pod annotation', podAnnotations?.[defaultInboundPolicyAnnotation]],
     ['namespace annotation', namespaceAnnotations?.[defaultInboundPolicyAnnotation]],
-    ['cluster default', clusterDefault],
   ];
-  for (const [source, value] of candidates) {
-    if (value === undefined) continue;
-    const name = value.trim();
-    if (isDefaultPolicyName(name)) return { name, source, skipped };
-    skipped.push(`${source} ${JSON.stringify(value)} is not a default policy`);
-  }
-  return { name: 'deny', source: 'fail-closed fallback', skipped };
+  const [source, value] = candidates.find(([, candidate]) => candidate !== undefined) ?? ['cluster default', clusterDefault];
+  const name = (value ?? '').trim();
+  if (isDefaultPolicyName(name)) return { name, source, skipped: [] };
+  return { name: 'deny', source, skipped: [`the ${source} ${JSON.stringify(value)} is not a default policy, so it means deny`] };
 }
 
 /** The policy in force on one port: `*-unauthenticated` becomes `*-authenticated` where identity is required. */

@@ -2,8 +2,9 @@
  * Evaluates a client against an inbound server the way a proxy enforces it, and says why.
  *
  * - HTTP (a path is given and the server speaks HTTP or detects it): the most specific matching
- *   route wins (exact path over prefix, longer prefix, then method, headers and query parameters,
- *   then the route's order); no route means refused. The route's authorizations are added to the
+ *   route wins (exact path over prefix, longer prefix, then method, then the route's order); no
+ *   route means refused. A match on headers or query parameters never matches here (an explained
+ *   request has none), and a refusal says so. The route's authorizations are added to the
  *   server's.
  * - Otherwise the connection is checked against the server's authorizations.
  * - An authorization admits a client whose address is in one of its networks (and in none of that
@@ -51,7 +52,9 @@ export function decide(server: InboundServer, client: InboundClient): InboundDec
   if (http) {
     route = matchRoute(server.httpRoutes, client.path ?? '/', client.method ?? 'GET');
     if (route === undefined) {
-      return { allowed: false, verdict: 'deny', summary: `no route on ${refText(server.ref)} matches ${client.method ?? 'GET'} ${client.path ?? '/'}, so the request is refused`, considered: [] };
+      const unchecked = server.httpRoutes.some((candidate) => candidate.rules.some((rule) => rule.matches.some((match) => (match.headers ?? []).length > 0 || (match.queryParams ?? []).length > 0)));
+      const caveat = unchecked ? ' (matches on headers or query parameters were not evaluated: they can match no explained request)' : '';
+      return { allowed: false, verdict: 'deny', summary: `no route on ${refText(server.ref)} matches ${client.method ?? 'GET'} ${client.path ?? '/'}, so the request is refused${caveat}`, considered: [] };
     }
     authorizations = [...server.authorizations, ...route.authorizations];
   }

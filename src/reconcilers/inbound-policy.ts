@@ -22,7 +22,7 @@ import { selectorMatches } from '../store/label-selector.js';
 import type { StoreChange } from '../store/store.js';
 import type { StoreView } from '../store/store-view.js';
 import { snapshotOf } from '../streams/snapshot.js';
-import { policyGroup } from './client-authorizations.js';
+import { policyGroup, sameKind } from './client-authorizations.js';
 import type { InboundServer } from './inbound-model.js';
 import { gatewayHttpRoutes, grpcRoutes, linkerdHttpRoutes, routeServerNames } from './inbound-routes.js';
 import { authorizationPolicies, defaultServer, inboundServer, serverAuthorizations, servers, serverScope } from './inbound-server.js';
@@ -67,7 +67,7 @@ export function inboundServerForPort(config: MeshConfig, items: ReadonlyMap<stri
 }
 
 function listedPorts(view: StoreView, pod: Pod, facts: PodPolicyFacts): number[] {
-  const ports = new Set<number>(Object.values(facts.portNames));
+  const ports = new Set<number>(Object.values(facts.portNames).flat());
   for (const container of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]) {
     for (const port of container.ports ?? []) ports.add(port.containerPort);
   }
@@ -146,7 +146,7 @@ function* podsOfServerAuthorization(view: StoreView, authz: ServerAuthorization)
 function* podsOfAuthentication(view: StoreView, kind: string, object: ProjectedObject): Iterable<string> {
   for (const policy of view.list<AuthorizationPolicy>(authorizationPolicies)) {
     if (isInvalid(policy)) continue;
-    const requires = policy.spec.requiredAuthenticationRefs.some((ref) => ref.kind === kind && ref.name === object.metadata.name
+    const requires = policy.spec.requiredAuthenticationRefs.some((ref) => sameKind(ref, policyGroup, kind) && ref.name === object.metadata.name
       && (ref.namespace ?? policy.metadata.namespace) === object.metadata.namespace);
     if (requires) yield* podsOfPolicy(view, policy);
   }

@@ -30,7 +30,7 @@ import type { Authorization, InboundHttpRoute, InboundProtocol, InboundServer, P
 import { isDefaultPolicyName } from './inbound-model.js';
 import { inboundGrpcRoutes, inboundHttpRoutes } from './inbound-routes.js';
 import type { MeshConfig } from './mesh-config.js';
-import { type PodPolicyFacts, portNameOf } from './pod-policy-facts.js';
+import { type PodPolicyFacts, portNameOf, portsNamed } from './pod-policy-facts.js';
 import { parsePortSet } from './port-set.js';
 
 export const servers = 'servers.policy.linkerd.io' as ResourceId;
@@ -59,7 +59,7 @@ export function serverSelects(server: Server, podLabels: Readonly<Record<string,
   const scope = serverScope(server);
   if (scope === undefined) return true;
   if (scope.pods === 'none' || (scope.pods !== 'all' && !selectorMatches(scope.pods, podLabels))) return false;
-  return typeof scope.port === 'number' ? scope.port === port : facts.portNames[scope.port] === port;
+  return typeof scope.port === 'number' ? scope.port === port : portsNamed(facts.portNames, scope.port).includes(port);
 }
 
 /** The Servers that select a port, the one that applies first. */

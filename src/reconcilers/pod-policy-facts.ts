@@ -21,8 +21,8 @@ export interface PodPolicyFacts {
   readonly requireIdentityPorts: string;
   /** The pod's opaque ports (its annotation, else its namespace's, else the default list). */
   readonly opaquePorts: string;
-  /** Container port names to numbers. */
-  readonly portNames: Readonly<Record<string, number>>;
+  /** Container port names to numbers: several containers may use one name (each sidecar its `admin`). */
+  readonly portNames: Readonly<Record<string, readonly number[]>>;
   /** HTTP liveness and readiness probe paths, by port number. */
   readonly probePaths: Readonly<Record<string, readonly string[]>>;
 }
@@ -32,17 +32,21 @@ const namespaces = 'namespaces' as ResourceId;
 export function podPolicyFacts(view: StoreView, config: MeshConfig, pod: Pod): PodPolicyFacts {
   const namespace = view.get<Namespace>(objectKey(namespaces, undefined, pod.metadata.namespace));
   const annotations = pod.metadata.annotations ?? {};
-  const portNames: Record<string, number> = {};
+  const portNames: Record<string, number[]> = {};
   const containers = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])];
   for (const container of containers) {
-    for (const port of container.ports ?? []) if (port.name !== undefined && !(port.name in portNames)) portNames[port.name] = port.containerPort;
+    for (const port of container.ports ?? []) {
+      if (port.name === undefined) continue;
+      const numbers = Object.hasOwn(portNames, port.name) ? portNames[port.name] ?? [] : (portNames[port.name] = []);
+      if (!numbers.includes(port.containerPort)) numbers.push(port.containerPort);
+    }
   }
   const probePaths: Record<string, string[]> = {};
   for (const container of pod.spec.containers) {
     for (const probe of [container.livenessProbe, container.readinessProbe]) {
       const get = probe?.httpGet;
       if (get === undefined) continue;
-      const port = typeof get.port === 'number' ? get.port : portNames[get.port] ?? (/^\d+$/.test(get.port) ? Number(get.port) : undefined);
+      const port = typeof get.port === 'number' ? get.port : portsNamed(portNames, get.port)[0] ?? (/^\d+$/.test(get.port) ? Number(get.port) : undefined);
       if (port === undefined) continue;
       const paths = probePaths[String(port)] ??= [];
       const path = get.path === undefined || get.path === '' ? '/' : get.path;
@@ -63,6 +67,11 @@ export function podPolicyFacts(view: StoreView, config: MeshConfig, pod: Pod): P
 
 /** The container port name of a port number, if any container names it. */
 export function portNameOf(facts: PodPolicyFacts, port: number): string | undefined {
-  for (const [name, number] of Object.entries(facts.portNames)) if (number === port) return name;
+  for (const [name, numbers] of Object.entries(facts.portNames)) if (numbers.includes(port)) return name;
   return undefined;
+}
+
+/** The port numbers a container port name stands for (own keys only: `constructor` is a fine port name). */
+export function portsNamed(portNames: PodPolicyFacts['portNames'], name: string): readonly number[] {
+  return Object.hasOwn(portNames, name) ? portNames[name] ?? [] : [];
 }

@@ -196,11 +196,44 @@ describe('inbound policy', () => {
     assert.equal(decision.verdict, 'audit');
   });
 
-  it('a bad default-inbound-policy annotation is skipped for the next source, and noted', () => {
-    cluster.apply(annotatedNamespace(ns, { 'config.linkerd.io/default-inbound-policy': 'deny' }),
-      meshedPod(ns, 'web', { ip: '10.1.0.5', annotations: { 'config.linkerd.io/default-inbound-policy': 'allow-everything' } }));
+  it('a default-inbound-policy annotation that is no policy means deny, not the next level down, and is noted', () => {
+    cluster.apply(annotatedNamespace(ns, { 'config.linkerd.io/default-inbound-policy': 'all-unauthenticated' }),
+      meshedPod(ns, 'web', { ip: '10.1.0.5', annotations: { 'config.linkerd.io/default-inbound-policy': 'denny' } }));
     const result = cluster.server(ns, 'web', 8080);
     assert.deepEqual(result.ref, { kind: 'default', name: 'deny' });
-    assert.match(JSON.stringify(result.notes), /allow-everything/);
+    assert.equal(decide(result, plain()).allowed, false);
+    assert.match(JSON.stringify(result.notes), /pod annotation \\"denny\\" is not a default policy, so it means deny/);
+  });
+
+  it('ServerAuthorization networks default to the cluster networks, as Linkerd does, also when given as an empty list', () => {
+    cluster.apply(webServer, serverAuthorization(ns, 'open', { server: { name: 'web-http' }, client: { unauthenticated: true } }));
+    assert.equal(allowed(plain('10.9.9.9')), true);
+    assert.equal(allowed(plain('203.0.113.7')), false, 'not the whole internet');
+    cluster.apply(serverAuthorization(ns, 'open', { server: { name: 'web-http' }, client: { unauthenticated: true, networks: [] } }));
+    assert.equal(allowed(plain('203.0.113.7')), false);
+    assert.equal(allowed(plain('10.9.9.9')), true);
+  });
+
+  it('a Server on a port name covers every container port of that name, and a port named like an Object property is a port like any other', () => {
+    cluster.apply(meshedPod(ns, 'web', { ip: '10.1.0.5', ports: { http: 8080 } }));
+    const withSidecars = meshedPod(ns, 'web', { ip: '10.1.0.5', ports: { http: 8080 } });
+    const spec = withSidecars.spec as { containers: Record<string, unknown>[] };
+    spec.containers.push({ name: 'side-a', ports: [{ name: 'admin-http', containerPort: 9990 }] }, { name: 'side-b', ports: [{ name: 'admin-http', containerPort: 9991 }, { name: 'constructor', containerPort: 7000 }] });
+    cluster.apply(withSidecars, server(ns, 'admin', { podSelector: { matchLabels: { app: 'web' } }, port: 'admin-http' }));
+    assert.equal(allowed(plain(), 9990), false);
+    assert.equal(allowed(plain(), 9991), false, 'the second container with the name is covered too');
+    assert.equal(allowed(plain(), 7000), true, 'a port named constructor is not confused with anything');
+    cluster.apply(server(ns, 'ctor', { podSelector: { matchLabels: { app: 'web' } }, port: 'constructor' }));
+    assert.equal(allowed(plain(), 7000), false);
+  });
+
+  it('identityRefs with wildcard names grant nothing rather than everyone', () => {
+    cluster.apply(webServer,
+      meshTlsAuthentication(ns, 'wild', { identityRefs: [{ kind: 'Namespace', name: '*' }] }),
+      authorizationPolicy(ns, 'wild', serverTarget('web-http'), [meshTlsRef('wild')]));
+    assert.equal(allowed(meshed('anyone', 'anywhere')), false);
+    cluster.apply(meshTlsAuthentication(ns, 'wild', { identityRefs: [{ kind: 'ServiceAccount', name: '*' }] }));
+    assert.equal(allowed(meshed('anyone')), false);
+    assert.match(JSON.stringify(cluster.server(ns, 'web', 8080).notes), /names no identity/);
   });
 });
