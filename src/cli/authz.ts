@@ -9,7 +9,8 @@ import type { Pod } from '../informers/kinds/pod.js';
 import type { ResourceId } from '../informers/object.js';
 import { createLogger } from '../observe/logger.js';
 import { type Authorization, type InboundServer, type PolicyRef } from '../reconcilers/inbound-model.js';
-import { inboundPolicyReconciler } from '../reconcilers/inbound-policy.js';
+import { inboundPolicyReconciler, inboundPorts, inboundServerForPort } from '../reconcilers/inbound-policy.js';
+import type { PodPolicyFacts } from '../reconcilers/pod-policy-facts.js';
 import { defaultMeshConfig } from '../reconcilers/mesh-config.js';
 import { workloadOwner } from '../reconcilers/workload-owner.js';
 import type { StoreView } from '../store/store-view.js';
@@ -111,9 +112,12 @@ export function authzRows(view: StoreView, selected: readonly Pod[]): AuthzRow[]
   };
   for (const pod of selected) {
     const snapshot = reconciler.reconcile(view, `${pod.metadata.namespace}/${pod.metadata.name}`);
-    for (const item of snapshot?.items ?? []) {
-      if (!item.name.startsWith('port:')) continue;
-      const server = item.value as InboundServer;
+    const items = new Map(snapshot?.items.map((item) => [item.name, item.value]));
+    const facts = items.get('facts') as PodPolicyFacts | undefined;
+    if (facts === undefined) continue;
+    for (const port of inboundPorts(view, pod, facts)) {
+      const server = inboundServerForPort(defaultMeshConfig, items, port);
+      if (server === undefined) continue;
       const routes = [...server.httpRoutes, ...server.grpcRoutes];
       if (routes.length === 0) {
         if (server.authorizations.length === 0) add('*', server, undefined);

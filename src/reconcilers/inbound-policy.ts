@@ -1,10 +1,12 @@
 /**
  * Inbound policy: per pod, the server each of its ports gets (inbound-server.ts has the rules).
  *
- * Key: `<namespace>/<pod>`. Items: `facts` (the pod's default policy and port facts, from which a
- * subscriber builds the default server of a port not listed here), `port:<n>` for every port the
- * pod declares, probes or a Server names by number, and `blanket` when an invalid Server may
- * select any port (its port did not parse; it then applies to unlisted ports too). `inboundServerForPort` is the one
+ * Key: `<namespace>/<pod>`. Items: `facts` (the pod's default policy and port facts, from which
+ * any port's default server is built), `port:<n>` for each port a Server selects (of those the pod
+ * declares, probes or a Server names by number), and `blanket` when an invalid Server may select
+ * any port (its port did not parse; it then applies to every port without an item). A port no
+ * Server selects has no item of its own: its server is a pure function of `facts`, so the view
+ * stays small (most pods have one item). `inboundServerForPort` is the one
  * lookup every reader uses, so the gRPC stream, diagnostics and `--explain` cannot disagree.
  *
  * `affected` over-approximates: a policy resource that cannot say what it targets (invalid)
@@ -25,7 +27,7 @@ import { snapshotOf } from '../streams/snapshot.js';
 import { policyGroup, sameKind } from './client-authorizations.js';
 import type { InboundServer } from './inbound-model.js';
 import { gatewayHttpRoutes, grpcRoutes, linkerdHttpRoutes, routeServerNames } from './inbound-routes.js';
-import { authorizationPolicies, defaultServer, inboundServer, serverAuthorizations, servers, serverScope } from './inbound-server.js';
+import { authorizationPolicies, defaultServer, inboundServer, selectingServers, serverAuthorizations, servers, serverScope } from './inbound-server.js';
 import type { MeshConfig } from './mesh-config.js';
 import { type PodPolicyFacts, podPolicyFacts } from './pod-policy-facts.js';
 import type { Reconciler } from './reconciler.js';
@@ -47,7 +49,11 @@ export function inboundPolicyReconciler(config: MeshConfig): Reconciler<InboundI
       if (pod === undefined) return undefined;
       const facts = podPolicyFacts(view, config, pod);
       const entries: (readonly [string, InboundItem])[] = [['facts', facts]];
-      for (const port of listedPorts(view, pod, facts)) entries.push([`port:${port}`, inboundServer(view, config, pod, facts, port)]);
+      for (const port of inboundPorts(view, pod, facts)) {
+        if (selectingServers(view, pod, facts, port).some((server) => serverScope(server) !== undefined)) {
+          entries.push([`port:${port}`, inboundServer(view, config, pod, facts, port)]);
+        }
+      }
       const blanket = view.list<Server>(servers, pod.metadata.namespace).find((server) => serverScope(server) === undefined);
       if (blanket !== undefined) entries.push(['blanket', inboundServer(view, config, pod, facts, 0)]);
       return snapshotOf(entries);
@@ -66,7 +72,8 @@ export function inboundServerForPort(config: MeshConfig, items: ReadonlyMap<stri
   return facts === undefined ? undefined : defaultServer(config, facts, port);
 }
 
-function listedPorts(view: StoreView, pod: Pod, facts: PodPolicyFacts): number[] {
+/** The ports of a pod policy knows about: declared by a container, probed, or named by a Server's number. */
+export function inboundPorts(view: StoreView, pod: Pod, facts: PodPolicyFacts): number[] {
   const ports = new Set<number>(Object.values(facts.portNames).flat());
   for (const container of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]) {
     for (const port of container.ports ?? []) ports.add(port.containerPort);
