@@ -1,12 +1,12 @@
 /**
  * The AdmissionReview wire format (admission.k8s.io/v1, and v1beta1, whose shape is the same) that
- * the API server POSTs to a validating webhook, and the review a webhook answers with.
+ * the API server POSTs to a validating or mutating webhook, and the review a webhook answers with.
  *
  * Contract: only the fields a validator reads are declared; others are dropped. A body that does
  * not parse as a review is the server's problem to answer (HTTP 400), never a validator's. The
  * answer echoes the request's apiVersion and uid, as the API server requires; a denial carries a
  * status whose message the API server shows the user (`admission webhook "…" denied the request:
- * <message>`).
+ * <message>`); an admission that changes the object carries a JSONPatch (RFC 6902), base64-encoded.
  */
 import { z } from 'zod';
 
@@ -45,9 +45,17 @@ export const admissionReviewSchema = z.object({
 
 export type AdmissionReview = z.infer<typeof admissionReviewSchema>;
 
-/** A validator's answer: admit, or deny with a message that names the field and the problem. */
+/** One RFC 6902 operation, as a mutating webhook sends it. */
+export interface JsonPatchOperation {
+  readonly op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  readonly path: string;
+  readonly value?: unknown;
+  readonly from?: string;
+}
+
+/** A webhook's answer: admit (a mutating webhook may change the object), or deny with a message that names the field and the problem. */
 export type AdmissionVerdict =
-  | { readonly allowed: true }
+  | { readonly allowed: true; readonly patch?: readonly JsonPatchOperation[] }
   | { readonly allowed: false; readonly message: string };
 
 /** Checks a request; may be asynchronous (a Server's overlap check lists other Servers). */
@@ -69,15 +77,21 @@ export interface AdmissionReviewAnswer {
     readonly uid: string;
     readonly allowed: boolean;
     readonly status?: { readonly code: number; readonly message: string };
+    readonly patchType?: 'JSONPatch';
+    /** The JSONPatch, base64-encoded JSON. */
+    readonly patch?: string;
   };
 }
 
 /** The review to send back for `review`'s request. */
 export function admissionAnswer(review: AdmissionReview, verdict: AdmissionVerdict): AdmissionReviewAnswer {
   const uid = review.request.uid;
-  const response = verdict.allowed
-    ? { uid, allowed: true }
-    : { uid, allowed: false, status: { code: deniedCode, message: verdict.message } };
+  if (!verdict.allowed) {
+    return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response: { uid, allowed: false, status: { code: deniedCode, message: verdict.message } } };
+  }
+  const patch = verdict.patch === undefined || verdict.patch.length === 0 ? {}
+    : { patchType: 'JSONPatch' as const, patch: Buffer.from(JSON.stringify(verdict.patch)).toString('base64') };
+  const response = { uid, allowed: true, ...patch };
   return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response };
 }
 
