@@ -1,0 +1,15 @@
+/**
+ * Rendered manifests as text: a YAML stream (each object a document opened by `---`) or JSON (one
+ * `v1` List holding the objects), both accepted by `kubectl apply -f -` and `kubectl delete -f -`.
+ * YAML is written without anchors or aliases, and long lines are never folded, so certificates and
+ * keys come out as block scalars exactly as they are.
+ */
+import { stringify } from 'yaml';
+
+export type OutputFormat = 'yaml' | 'json';
+export const outputFormats: readonly OutputFormat[] = ['yaml', 'json'];
+
+export function renderManifests(objects: readonly object[], format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2) + '\n';
+  return objects.map((object) => `---\n${stringify(object, { lineWidth: 0, aliasDuplicateObjects: false })}`).join('');
+}
