@@ -1,0 +1,116 @@
+/**
+ * `sinew check`: Linkerd's health checks for a cluster running Sinew. The composition root of a
+ * check run: parses the flags, picks the categories (src/check/check-plan.ts), runs them
+ * (src/check/runner.ts) and prints the results (src/check/check-output.ts). Exit code 0 when every
+ * check that is not a warning passed, 1 otherwise, 2 for a command line that cannot be run.
+ */
+import { kubeApiClient } from '../informers/api-client.js';
+import type { CheckOptions } from '../check/check-facts.js';
+import { type CheckMode, checkPlan } from '../check/check-plan.js';
+import { type CheckPrinter, jsonPrinter, type OutputFormat, tablePrinter } from '../check/check-output.js';
+import { type ClusterReader, clusterReader } from '../check/cluster-reader.js';
+import { type ExpectedCrd, readExpectedCrds } from '../check/expected-crds.js';
+import { loadKubeConfigFor } from '../check/kube-config.js';
+import { runChecks } from '../check/runner.js';
+import { terminalSpinner } from '../check/spinner.js';
+import { oneOf, parse } from './args.js';
+import { processIo, type CommandIo } from './command-io.js';
+import { duration } from './duration.js';
+import { UsageError } from './usage-error.js';
+import { sinewVersion } from './version.js';
+
+export const checkHelp = `Usage: sinew check [flags]
+
+Checks that the Sinew control plane (or, with --pre, the cluster it is to be installed in) is
+healthy, printing each check as √ (passed), ‼ (warning) or × (failed, with a hint). Exits 1 when a
+check that is not a warning fails.
+
+Flags:
+      --pre                      only the pre-installation checks: can the control plane be installed
+      --crds                     only check that the CRDs are installed, at this CLI's versions
+      --proxy                    also check the data plane proxies (instead of the control-plane version)
+  -n, --namespace NS             the namespace of the data plane to check with --proxy (default: all namespaces;
+                                 ignored without --proxy, as Linkerd ignores it)
+  -L, --linkerd-namespace NS     the control-plane namespace (default linkerd)
+      --kubeconfig FILE          the kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME             the kubeconfig context to use (default: its current context)
+  -o, --output FORMAT            table, json or short (default table)
+      --wait DURATION            how long to retry checks that wait for the cluster, e.g. 30s (default 5m)
+  -h, --help                     show this help
+
+Examples:
+  sinew check --pre
+  sinew check --proxy --namespace shop
+  sinew check -o json
+`;
+
+/** What tests replace: the terminal, the clock, the pace of retries and the cluster connection. */
+export interface CheckRuntime {
+  /** Whether standard output is a terminal (spinner and colours); default: it is `process.stdout.isTTY` when `io` is the process's. */
+  readonly tty?: boolean;
+  readonly now?: () => Date;
+  /** Pause between retries of a failing check (default 5 s, as Linkerd). */
+  readonly retryIntervalMs?: number;
+  readonly checkTimeoutMs?: number;
+  readonly connect?: (options: CheckOptions) => ClusterReader;
+  readonly expectedCrds?: () => readonly ExpectedCrd[];
+}
+
+const flags = {
+  pre: { type: 'boolean' },
+  crds: { type: 'boolean' },
+  proxy: { type: 'boolean' },
+  namespace: { type: 'string', short: 'n' },
+  'linkerd-namespace': { type: 'string', short: 'L' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  wait: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const defaultWaitMs = 5 * 60_000;
+
+function modeOf(values: { pre?: boolean | undefined; crds?: boolean | undefined; proxy?: boolean | undefined }): CheckMode {
+  const chosen = (['pre', 'crds', 'proxy'] as const).filter((flag) => values[flag] === true);
+  if (chosen.length > 1) throw new UsageError(`${chosen.map((flag) => `--${flag}`).join(' and ')} cannot be used together`);
+  return chosen[0] === undefined ? 'control-plane' : chosen[0];
+}
+
+function connectTo(options: CheckOptions): ClusterReader {
+  return clusterReader(kubeApiClient(loadKubeConfigFor({ kubeconfig: options.kubeconfig, context: options.context })));
+}
+
+export async function checkCommand(argv: readonly string[], io: CommandIo, runtime: CheckRuntime = {}): Promise<number> {
+  const { values, positionals } = parse(argv, flags);
+  if (values.help === true) {
+    io.out(checkHelp);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const mode = modeOf(values);
+  const format: OutputFormat = oneOf('--output', values.output, ['table', 'json', 'short'], 'table');
+  const waitMs = duration('--wait', values.wait, defaultWaitMs);
+  const options: CheckOptions = {
+    kubeconfig: values.kubeconfig, context: values.context,
+    controlPlaneNamespace: values['linkerd-namespace'] ?? 'linkerd',
+    dataPlaneNamespace: values.namespace,
+    cliVersion: `v${sinewVersion()}`,
+    now: runtime.now ?? (() => new Date()),
+  };
+  const tty = runtime.tty ?? (io === processIo && process.stdout.isTTY === true);
+  const write = (text: string): void => io.out(text);
+  const printer: CheckPrinter = format === 'json'
+    ? jsonPrinter(write)
+    : tablePrinter(write, { short: format === 'short', color: tty, spinner: tty ? terminalSpinner(write) : undefined });
+  const connect = runtime.connect ?? connectTo;
+  const categories = checkPlan({ mode, options, connect: () => connect(options), expectedCrds: runtime.expectedCrds ?? readExpectedCrds });
+  const summary = await runChecks(categories, {
+    deadline: Date.now() + waitMs,
+    retryIntervalMs: runtime.retryIntervalMs ?? 5000,
+    checkTimeoutMs: runtime.checkTimeoutMs ?? 30_000,
+    observe: (result) => printer.observe(result),
+  });
+  printer.finish(summary);
+  return summary.success ? 0 : 1;
+}
