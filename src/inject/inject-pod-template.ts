@@ -46,7 +46,9 @@ export function withMetadataEntries(template: PodTemplate, field: 'labels' | 'an
   const metadata = templateMetadata(template);
   const existing = metadata[field];
   const current = existing !== null && typeof existing === 'object' ? existing as Record<string, string> : {};
-  return { ...template, metadata: { ...metadata, [field]: { ...current, ...add } } };
+  const updated = { ...metadata, [field]: { ...current, ...add } };
+  // A template without metadata gets it first, where Kubernetes writes it.
+  return Object.hasOwn(template, 'metadata') ? { ...template, metadata: updated } : { metadata: updated, ...template };
 }
 
 function injectedAnnotations(input: TemplateInjection): Record<string, string> {
