@@ -59,23 +59,28 @@ export function certificateLine(certificate: X509Certificate, problem: string): 
   return `* ${BigInt(`0x${certificate.serialNumber}`).toString()} ${commonName(certificate)} ${problem}`;
 }
 
+const curveNames: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/** A key as people name it: `ECDSA P-384`, `RSA 2048`, `ed25519`. */
+export function keyDescription(certificate: X509Certificate): string {
+  const key = certificate.publicKey;
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'ec') return `ECDSA ${curveNames[details.namedCurve ?? ''] ?? details.namedCurve ?? 'on an unknown curve'}`;
+  if (key.asymmetricKeyType === 'rsa') return `RSA ${details.modulusLength ?? ''}`.trim();
+  return key.asymmetricKeyType ?? 'unknown';
+}
+
 /** Why the certificate's key is not ECDSA P-256, or undefined. */
 export function p256Problem(certificate: X509Certificate): string | undefined {
   const key = certificate.publicKey;
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  if (key.asymmetricKeyType === 'ec' && curve === 'prime256v1') return undefined;
-  return key.asymmetricKeyType === 'ec'
-    ? `must use the P-256 curve for its public key, instead ${curve ?? 'an unknown curve'} was used`
-    : `must use an ECDSA P-256 public key, instead ${key.asymmetricKeyType ?? 'an unknown'} key was used`;
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return undefined;
+  return `must use an ECDSA P-256 public key, instead its key is ${keyDescription(certificate)}`;
 }
 
 /** Why the certificate's key is not one a trust anchor may have (ECDSA P-256, RSA 2048/4096), or undefined. */
 export function anchorAlgorithmProblem(certificate: X509Certificate): string | undefined {
   if (anchorKeyKind(certificate) !== undefined) return undefined;
-  const key = certificate.publicKey;
-  const details = key.asymmetricKeyDetails ?? {};
-  const what = [key.asymmetricKeyType, details.namedCurve, details.modulusLength].filter((part) => part !== undefined).join(' ');
-  return `must use an ECDSA P-256 or an RSA 2048/4096 public key, instead a ${what} key was used`;
+  return `must use an ECDSA P-256 or an RSA 2048/4096 public key, instead its key is ${keyDescription(certificate)}`;
 }
 
 /** Why the certificate is not valid at `now`, or undefined. */
