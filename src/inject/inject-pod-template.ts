@@ -9,7 +9,7 @@
  * appended. Keys injection writes replace same-named ones; nothing else is touched.
  */
 import { createHash } from 'node:crypto';
-import { annotations as annotationNames, labels as labelNames } from './names.js';
+import { annotations as annotationNames } from './names.js';
 import type { Container, PodTemplate, Volume } from './pod-spec.js';
 import type { MeshConfig, ProxyConfig } from './proxy-config.js';
 import { initContainer, proxyContainer, sidecarVolumes } from './sidecar.js';
@@ -19,8 +19,8 @@ export interface TemplateInjection {
   readonly mesh: MeshConfig;
   /** The configuration after annotations and overrides. */
   readonly proxy: ProxyConfig;
-  /** Labels naming the workload: `linkerd.io/proxy-<kind>` and `linkerd.io/workload-ns`. */
-  readonly ownerLabels: Readonly<Record<string, string>>;
+  /** `linkerd.io/control-plane-ns`, `linkerd.io/proxy-<kind>` and `linkerd.io/workload-ns`. */
+  readonly labels: Readonly<Record<string, string>>;
   /** Annotations written besides Linkerd's own (config inherited from the namespace, for example). */
   readonly extraAnnotations: Readonly<Record<string, string>>;
   readonly createdBy: string;
@@ -85,10 +85,7 @@ function withSidecars(template: PodTemplate, input: TemplateInjection): PodTempl
 
 /** The template with the proxy, proxy-init, their volumes, labels and annotations added. */
 export function injectPodTemplate(template: PodTemplate, input: TemplateInjection): PodTemplate {
-  const labelled = withMetadataEntries(template, 'labels', {
-    [labelNames.controlPlaneNs]: input.mesh.controllerNamespace,
-    ...input.ownerLabels,
-  });
+  const labelled = withMetadataEntries(template, 'labels', input.labels);
   const annotated = withMetadataEntries(labelled, 'annotations', injectedAnnotations(input));
   return withSidecars(annotated, input);
 }

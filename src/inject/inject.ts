@@ -16,7 +16,7 @@ import type { PodTemplate } from './pod-spec.js';
 import type { MeshConfig } from './proxy-config.js';
 import { ownerOfPod, type Owner } from './pod-owner.js';
 import {
-  at, checkDocument, InvalidObjectError, isWorkloadKind, metadataOf, nameOf, namespaceOf, podTemplatePath, stringMapOf, withAt,
+  at, checkDocument, InvalidObjectError, isWorkloadKind, metadataOf, nameOf, namespaceOf, podTemplatePath, selectorLabels, stringMapOf, withAt,
   type JsonObject, type WorkloadKind,
 } from './workload.js';
 
@@ -67,12 +67,15 @@ function injectNamespace(object: JsonObject, options: InjectOptions): InjectResu
   return { object: injected, report: report(object, '', { outcome: 'injected', reasons: [], udp: false, warnings: [] }) };
 }
 
-function ownerLabels(object: JsonObject, kind: WorkloadKind, namespace: string, options: InjectOptions): Record<string, string> {
+/** The labels an injected pod gets: the control plane's namespace and the workload it belongs to. */
+function podLabels(object: JsonObject, kind: WorkloadKind, namespace: string, options: InjectOptions): Record<string, string> {
   const owner = kind === 'Pod' ? options.owner ?? ownerOfPod(object) : { kind, name: nameOf(object) };
-  const result: Record<string, string> = {};
+  const result: Record<string, string> = { [labels.controlPlaneNs]: options.mesh.controllerNamespace };
   if (owner !== undefined) result[proxyOwnerLabel(owner.kind)] = owner.name;
   if (namespace !== '') result[labels.workloadNs] = namespace;
-  return result;
+  // A label the selector uses keeps its value: the template must go on matching the selector.
+  const selector = selectorLabels(object);
+  return Object.fromEntries(Object.entries(result).filter(([key]) => !Object.hasOwn(selector, key)));
 }
 
 /** The namespace's config annotations the pod lacks, copied onto it (the webhook does this, as Linkerd's). */
@@ -106,7 +109,7 @@ function injectTemplate(object: JsonObject, kind: WorkloadKind, template: PodTem
   const injected = injectPodTemplate(template, {
     mesh: options.mesh,
     proxy,
-    ownerLabels: ownerLabels(object, kind, namespace, options),
+    labels: podLabels(object, kind, namespace, options),
     extraAnnotations: inheritedConfig(template, object, options),
     createdBy: options.createdBy,
     component: isComponent && kind !== 'Pod' ? nameOf(object) : '',

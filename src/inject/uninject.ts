@@ -15,7 +15,8 @@ import type { UninjectReport } from './inject-report.js';
 import { annotations, containerNames, labels, proxyOwnerLabels, volumeNames } from './names.js';
 import type { Container, PodTemplate, Volume } from './pod-spec.js';
 import {
-  at, checkDocument, InvalidObjectError, isWorkloadKind, metadataOf, nameOf, namespaceOf, podTemplatePath, stringMapOf, withAt, type JsonObject,
+  at, checkDocument, InvalidObjectError, isWorkloadKind, metadataOf, nameOf, namespaceOf, podTemplatePath, selectorLabels, stringMapOf,
+  withAt, type JsonObject,
 } from './workload.js';
 
 const injectedLabels: readonly string[] = [labels.controlPlaneNs, labels.workloadNs, ...proxyOwnerLabels];
@@ -71,15 +72,6 @@ function uninjectTemplate(template: PodTemplate, selector: Readonly<Record<strin
   return result as PodTemplate;
 }
 
-/** The labels a workload's selector requires (`matchLabels`, or a ReplicationController's plain map). */
-function selectorLabels(object: JsonObject): Readonly<Record<string, string>> {
-  const selector = at(object, ['spec', 'selector']);
-  if (selector === null || typeof selector !== 'object') return {};
-  const matchLabels = (selector as JsonObject)['matchLabels'];
-  if (matchLabels !== undefined) return stringMapOf(matchLabels);
-  return Object.fromEntries(Object.entries(selector as JsonObject).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-}
-
 function report(object: JsonObject, changed: boolean): UninjectReport {
   return { kind: String(object['kind']).toLowerCase(), name: nameOf(object), namespace: namespaceOf(object), outcome: changed ? 'uninjected' : 'skipped' };
 }
@@ -104,7 +96,7 @@ export function uninjectWorkload(object: JsonObject): UninjectResult {
   } else if (isWorkloadKind(kind)) {
     const path = podTemplatePath[kind];
     const template = (path.length === 0 ? object : at(object, path)) as PodTemplate;
-    result = withAt(object, path, uninjectTemplate(template, kind === 'Pod' ? {} : selectorLabels(object)));
+    result = withAt(object, path, uninjectTemplate(template, selectorLabels(object)));
   }
   const changed = JSON.stringify(result) !== JSON.stringify(object);
   return { object: changed ? result : object, report: report(object, changed) };

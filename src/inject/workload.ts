@@ -146,3 +146,17 @@ export function namespaceOf(object: JsonObject): string {
   const namespace = metadataOf(object)['namespace'];
   return typeof namespace === 'string' ? namespace : '';
 }
+
+/**
+ * The labels a workload's selector requires (`matchLabels`, or a ReplicationController's plain
+ * map). Injection never changes them and un-injection never removes them: the pod template must
+ * keep matching its selector.
+ */
+export function selectorLabels(object: JsonObject): Readonly<Record<string, string>> {
+  if (object['kind'] === 'Pod') return {};
+  const selector = at(object, ['spec', 'selector']);
+  if (selector === null || typeof selector !== 'object' || Array.isArray(selector)) return {};
+  const matchLabels = (selector as JsonObject)['matchLabels'];
+  if (matchLabels !== undefined) return stringMapOf(matchLabels);
+  return Object.fromEntries(Object.entries(selector as JsonObject).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+}
