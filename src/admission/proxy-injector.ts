@@ -19,8 +19,8 @@ export type PodInjection =
   | { readonly injected: true; readonly pod: Readonly<Record<string, unknown>> }
   | { readonly injected: false; readonly reason: string };
 
-/** The injection itself: a pod (as the API server sent it) and its namespace's annotations in, the result out. */
-export type PodInjector = (pod: Readonly<Record<string, unknown>>, namespaceAnnotations: Readonly<Record<string, string>>) => PodInjection;
+/** The injection itself: a pod (as the API server sent it), its namespace and that namespace's annotations in, the result out. */
+export type PodInjector = (pod: Readonly<Record<string, unknown>>, namespaceAnnotations: Readonly<Record<string, string>>, namespace: string) => PodInjection;
 
 export interface ProxyInjectorOptions {
   readonly inject: PodInjector;
@@ -56,7 +56,7 @@ export function proxyInjector(options: ProxyInjectorOptions): AdmissionValidator
     }
     let result: PodInjection;
     try {
-      result = options.inject(object, annotations);
+      result = options.inject(object, annotations, namespace);
     } catch (error) {
       log.warn('pod admitted without a proxy: it could not be injected', { namespace, pod: podName(object), error: (error as Error).message });
       return allow;

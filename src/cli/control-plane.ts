@@ -12,7 +12,11 @@
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type AdmissionServer, admissionWebhooks, startAdmissionServer } from '../admission/admission-server.js';
+import { InjectorConfigError, injectorConfigFile } from '../admission/injector-config.js';
+import { namespaceAnnotationsFrom } from '../admission/namespace-annotations.js';
+import { proxyInjector } from '../admission/proxy-injector.js';
 import type { Server } from '../informers/kinds/server.js';
+import { createdBy, defaultMeshConfig as injectDefaults, injectAdmittedPod, type MeshConfig as InjectMeshConfig } from '../inject/index.js';
 import { servers as serverResource } from '../reconcilers/inbound-server.js';
 import { Registry } from 'prom-client';
 import { map, type Observable, share, tap } from 'rxjs';
@@ -48,10 +52,11 @@ Runs the control plane's components. destination (the default): informers list a
 the Kubernetes API (or an event log is replayed), the store indexes what they deliver,
 reconcilers compute views, and subscribers are streamed snapshots and diffs. policy: the
 inbound and outbound policy APIs over the same engine. identity: the certificate authority
-behind Identity.Certify, checking tokens with TokenReview.
+behind Identity.Certify, checking tokens with TokenReview. injector: the proxy-injector
+admission webhook (HTTPS), which adds the proxy to pods as 'sinew inject --manual' does.
 
 Flags:
-      --components LIST     comma list of destination, policy, identity (default destination)
+      --components LIST     comma list of destination, policy, identity, injector (default destination)
       --kubeconfig FILE     kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
       --admin-addr ADDR     admin server: /live /ready /metrics /views (default 0.0.0.0:9996)
       --log-level LEVEL     debug, info (default), warn or error
@@ -79,10 +84,18 @@ Destination and policy flags:
       --store DIR           LMDB store directory; a restart resumes from it (default: in memory)
       --record FILE         append every event the informers deliver to FILE (an event log)
 
+Injector flags (with --components injector):
+      --injector-tls-dir DIR        the webhook's serving certificate: DIR/tls.crt and DIR/tls.key (required)
+      --injector-addr ADDR          the webhook's HTTPS address (default 0.0.0.0:8443)
+      --injector-config FILE        the install's values (the linkerd-config ConfigMap's 'values' key):
+                                    proxy image, ports, log level, trust anchors, …; default: the built-in
+                                    defaults with --controller-namespace
+      --controller-namespace NS     the control plane's namespace (default linkerd)
+
 ${identityFlagsHelp}`;
 
-type Component = 'destination' | 'policy' | 'identity';
-const componentNames: readonly Component[] = ['destination', 'policy', 'identity'];
+type Component = 'destination' | 'policy' | 'identity' | 'injector';
+const componentNames: readonly Component[] = ['destination', 'policy', 'identity', 'injector'];
 
 function componentsOf(value: string | undefined): ReadonlySet<Component> {
   if (value === undefined) return new Set(['destination']);
@@ -107,6 +120,7 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
     'destination-addr': { type: 'string' }, 'cluster-domain': { type: 'string' }, 'policy-addr': { type: 'string' },
     'default-inbound-policy': { type: 'string' }, 'cluster-networks': { type: 'string' },
     'admission-tls-dir': { type: 'string' }, 'admission-addr': { type: 'string' },
+    'injector-tls-dir': { type: 'string' }, 'injector-addr': { type: 'string' }, 'injector-config': { type: 'string' },
     record: { type: 'string' }, 'admin-addr': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
     ...identityFlags,
     help: { type: 'boolean', short: 'h' },
@@ -123,6 +137,7 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
   const engineNeeded = components.has('destination') || components.has('policy');
   const source = destinationSource(values, engineNeeded);
   const identity = identitySettings(values, components.has('identity'));
+  const injector = injectorSettings(values, components.has('injector'));
 
   const log = createLogger({ level, format: format === 'json' ? 'json' : 'logfmt', write: (line) => io.err(line + '\n') });
   const registry = new Registry();
@@ -149,6 +164,14 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
     await destination?.stop();
     throw error;
   }
+  let injectorServer: AdmissionServer | undefined;
+  try {
+    injectorServer = injector === undefined ? undefined : await startInjector(injector, values.kubeconfig, registry, log);
+  } catch (error) {
+    await identityComponent?.close();
+    await destination?.stop();
+    throw error;
+  }
   const hub = destination?.engine.hub ?? new ViewHub(() => undefined);
   const server = await startAdminServer({
     address: admin.host, port: admin.port, registry, hub,
@@ -161,10 +184,12 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
     destination: destination?.ports.destination === undefined ? undefined : `${destinationAddr.host}:${destination.ports.destination}`,
     policy: destination?.ports.policy === undefined ? undefined : `${policyAddr.host}:${destination.ports.policy}`,
     admission: destination?.ports.admission === undefined ? undefined : `${admissionAddr.host}:${destination.ports.admission}`,
+    injector: injector === undefined || injectorServer === undefined ? undefined : `${injector.listen.host}:${injectorServer.port}`,
     store: destination === undefined ? undefined : values.store ?? '(memory)',
   });
 
   const status = await runUntilStopped(destination, log);
+  await injectorServer?.close();
   await identityComponent?.close();
   await server.close();
   await destination?.stop();
@@ -285,6 +310,48 @@ function meshConfig(values: { 'cluster-domain'?: string; 'controller-namespace'?
     defaultInboundPolicy: oneOf('--default-inbound-policy', values['default-inbound-policy'], defaultPolicyNames, 'all-unauthenticated'),
     clusterNetworks: values['cluster-networks'] === undefined ? defaultMeshConfig.clusterNetworks : clusterNetworks(values['cluster-networks']),
   };
+}
+
+interface InjectorSettings {
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly tlsDir: string;
+  readonly mesh: InjectMeshConfig;
+}
+
+function injectorSettings(values: { 'injector-tls-dir'?: string; 'injector-addr'?: string; 'injector-config'?: string;
+  'controller-namespace'?: string | boolean; 'identity-trust-domain'?: string | boolean; 'cluster-domain'?: string }, enabled: boolean): InjectorSettings | undefined {
+  if (!enabled) {
+    const given = (['injector-tls-dir', 'injector-addr', 'injector-config'] as const).find((flag) => values[flag] !== undefined);
+    if (given !== undefined) throw new UsageError(`--${given} needs --components to include injector`);
+    return undefined;
+  }
+  const tlsDir = values['injector-tls-dir'];
+  if (tlsDir === undefined) throw new UsageError('--components injector needs --injector-tls-dir (the webhook serves HTTPS only)');
+  const namespace = typeof values['controller-namespace'] === 'string' ? values['controller-namespace'] : defaultMeshConfig.controllerNamespace;
+  const file = values['injector-config'];
+  let mesh: InjectMeshConfig;
+  try {
+    mesh = file === undefined ? injectDefaults({ controllerNamespace: namespace }) : injectorConfigFile(file, namespace);
+  } catch (error) {
+    if (error instanceof InjectorConfigError) throw new UsageError(`--injector-config ${error.message}`);
+    throw error;
+  }
+  return { listen: address('--injector-addr', values['injector-addr'] ?? '0.0.0.0:8443'), tlsDir, mesh };
+}
+
+async function startInjector(settings: InjectorSettings, kubeconfig: string | undefined, registry: Registry, log: Logger): Promise<AdmissionServer> {
+  const by = createdBy('proxy-injector');
+  return startAdmissionServer({
+    address: settings.listen.host, port: settings.listen.port, log, registry,
+    tls: { certFile: path.join(settings.tlsDir, 'tls.crt'), keyFile: path.join(settings.tlsDir, 'tls.key') },
+    webhooks: {
+      '/': proxyInjector({
+        inject: (pod, namespaceAnnotations, namespace) => injectAdmittedPod(pod, namespaceAnnotations, { mesh: settings.mesh, createdBy: by, namespace }),
+        namespaceAnnotations: namespaceAnnotationsFrom(kubeApiClient(loadKubeConfig(kubeconfig))),
+        log,
+      }),
+    },
+  });
 }
 
 function clusterNetworks(text: string): readonly string[] {

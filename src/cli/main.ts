@@ -3,11 +3,16 @@
  * 2 a command line that cannot be run (the message names the flag and what is wrong).
  */
 import { authzCommand, authzHelp } from './authz.js';
+import { checkCommand, checkHelp } from './check.js';
 import { processIo, type CommandIo } from './command-io.js';
 import { controlPlaneCommand, controlPlaneHelp } from './control-plane.js';
 import { identityCommand, identityHelp } from './identity.js';
+import { injectCommand, injectHelp } from './inject.js';
+import { installCommand, installHelp } from './install.js';
 import { diagnosticsCommand, diagnosticsHelp } from './diagnostics.js';
 import { replayCommand, replayHelp } from './replay.js';
+import { uninjectCommand, uninjectHelp } from './uninject.js';
+import { uninstallCommand, uninstallHelp } from './uninstall.js';
 import { UsageError } from './usage-error.js';
 import { versionCommand, versionHelp } from './version.js';
 
@@ -15,10 +20,15 @@ type Command = (argv: readonly string[], io: CommandIo) => number | Promise<numb
 
 const commands: Readonly<Record<string, { run: Command; summary: string; help: string }>> = {
   authz: { run: authzCommand, summary: 'list the authorizations that apply to a workload', help: authzHelp },
+  check: { run: checkCommand, summary: 'check that the cluster is ready for Sinew, or that Sinew is healthy', help: checkHelp },
   'control-plane': { run: controlPlaneCommand, summary: 'run the control plane (informers, store, reconcilers, streams)', help: controlPlaneHelp },
   diagnostics: { run: diagnosticsCommand, summary: 'ask a running control plane what it would send a proxy', help: diagnosticsHelp },
   identity: { run: identityCommand, summary: 'identity tooling: generate-ca writes a trust anchor and issuer', help: identityHelp },
+  inject: { run: injectCommand, summary: 'add the proxy (or the annotation the injector acts on) to Kubernetes manifests', help: injectHelp },
+  install: { run: installCommand, summary: 'print the CRDs (--crds) or the control plane, for kubectl apply -f -', help: installHelp },
   replay: { run: replayCommand, summary: 'replay an event log through the control-plane pipeline', help: replayHelp },
+  uninject: { run: uninjectCommand, summary: 'remove the proxy from Kubernetes manifests', help: uninjectHelp },
+  uninstall: { run: uninstallCommand, summary: 'print everything Sinew installed, for kubectl delete -f -', help: uninstallHelp },
   version: { run: (argv, io) => versionCommand(argv, (text) => io.out(text)), summary: 'print the version', help: versionHelp },
 };
 

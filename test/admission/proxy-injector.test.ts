@@ -2,7 +2,7 @@
  * The proxy-injector webhook's admission mechanics, through the real HTTPS admission server: what
  * it patches, what it leaves alone, and that nothing a request carries can make it block a pod.
  * (That its patch equals `sinew inject --manual` is shown with the real injection in
- * test/inject/injector-webhook.test.ts.)
+ * test/cli/control-plane-injector.test.ts.)
  */
 import assert from 'node:assert/strict';
 import jsonPatch from 'fast-json-patch';
@@ -80,7 +80,7 @@ describe('proxy-injector webhook', () => {
     const object = pod('web', { 'linkerd.io/inject': 'enabled' });
     const response = await admit(object);
     assert.equal(response.allowed, true);
-    const expected = markInjected(object, {});
+    const expected = markInjected(object, {}, 'shop');
     assert.ok(expected.injected);
     assert.deepEqual(patched(object, response), expected.pod);
   });
