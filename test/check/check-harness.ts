@@ -9,6 +9,7 @@ import type { Category, CheckResult } from '../../src/check/checker.js';
 import type { CheckFacts, CheckOptions } from '../../src/check/check-facts.js';
 import { type ClusterReader, clusterReader } from '../../src/check/cluster-reader.js';
 import { runChecks, type RunSummary } from '../../src/check/runner.js';
+import { checkCommand } from '../../src/cli/check.js';
 import { ecdsaP256, x509 } from '../../src/identity/x509.js';
 import { kubeApiClient } from '../../src/informers/api-client.js';
 import { ManifestApplier } from '../support/apply-manifests.js';
@@ -149,4 +150,16 @@ export function podObject(namespace: string, name: string, options: PodSpecOptio
       containerStatuses: options.containers.map(status),
     },
   };
+}
+
+/** `sinew check` in-process: its exit code and everything it printed (retries every 50 ms). */
+export interface CheckRun {
+  readonly code: number;
+  readonly out: string;
+}
+
+export async function runCheck(argv: readonly string[], runtime: Parameters<typeof checkCommand>[2] = {}): Promise<CheckRun> {
+  let out = '';
+  const code = await checkCommand(argv, { out: (text) => { out += text; }, err: (text) => { out += text; } }, { retryIntervalMs: 50, ...runtime });
+  return { code, out };
 }
