@@ -62,7 +62,8 @@ function injectNamespace(object: JsonObject, options: InjectOptions): InjectResu
   if (existing[annotations.inject] === 'disabled') {
     return { object, report: report(object, '', { outcome: 'skipped', reasons: ['injection_disable_annotation_present'], udp: false, warnings: [] }) };
   }
-  const added = { ...(options.overrides ?? {}), [annotations.inject]: 'enabled' };
+  // The flags reach the namespace's pods through the webhook only in annotate mode; --manual writes no config.
+  const added = { ...(options.mode === 'annotate' ? options.overrides ?? {} : {}), [annotations.inject]: 'enabled' };
   const injected = { ...object, metadata: { ...metadata, annotations: { ...existing, ...added } } };
   return { object: injected, report: report(object, '', { outcome: 'injected', reasons: [], udp: false, warnings: [] }) };
 }
