@@ -1,30 +1,18 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { checkHelp } from '../../src/cli/check.js';
 import { UsageError } from '../../src/cli/usage-error.js';
-import { ManifestApplier } from '../support/apply-manifests.js';
-import { tempDir } from '../support/engine-harness.js';
-import { FakeApiServer } from '../support/fake-api-server.js';
-import { runCheck } from './check-harness.js';
+import { runCheck, startCluster, type TestCluster } from './check-harness.js';
 
 describe('sinew check (the command)', function () {
   this.timeout(30_000);
-  let api: FakeApiServer;
-  let dir: string;
+  let cluster: TestCluster;
   let kubeconfig: string;
 
   beforeEach(async () => {
-    api = await FakeApiServer.start();
-    new ManifestApplier(api).registerBuiltinResources();
-    dir = tempDir('sinew-check-');
-    kubeconfig = path.join(dir, 'kubeconfig');
-    api.writeKubeconfig(kubeconfig);
+    cluster = await startCluster();
+    kubeconfig = cluster.kubeconfig;
   });
-  afterEach(async () => {
-    await api.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cluster.stop());
 
   it('refuses command lines it cannot run, naming the flag', async () => {
     await assert.rejects(runCheck(['--pre', '--proxy']), new UsageError('--pre and --proxy cannot be used together'));
@@ -53,7 +41,7 @@ describe('sinew check (the command)', function () {
   });
 
   it('exits 1 and prints the failure with its hint when a check fails', async () => {
-    api.create('namespaces', { metadata: { name: 'linkerd' } });
+    cluster.api.create('namespaces', { metadata: { name: 'linkerd' } });
     const { code, out } = await runCheck(['--pre', '--kubeconfig', kubeconfig, '-o', 'short']);
     assert.equal(code, 1);
     assert.equal(out, [

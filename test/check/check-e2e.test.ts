@@ -10,15 +10,12 @@
  * meets, an expired issuer and a missing namespace, and check must say so with the right hint.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { installCommand } from '../../src/cli/install.js';
 import { sinewVersion, versionCommand } from '../../src/cli/version.js';
 import { generateCa } from '../../src/identity/generate-ca.js';
-import { ManifestApplier } from '../support/apply-manifests.js';
-import { tempDir } from '../support/engine-harness.js';
-import { FakeApiServer, type KubeObject } from '../support/fake-api-server.js';
-import { base64, day, runCheck } from './check-harness.js';
+import type { ManifestApplier } from '../support/apply-manifests.js';
+import type { FakeApiServer, KubeObject } from '../support/fake-api-server.js';
+import { base64, day, runCheck, startCluster, type TestCluster } from './check-harness.js';
 import { type RunningDeployment, runDeployment } from './kubelet.js';
 
 async function install(argv: readonly string[]): Promise<string> {
@@ -31,6 +28,7 @@ async function install(argv: readonly string[]): Promise<string> {
 
 describe('sinew check against an installed control plane (fake API server)', function () {
   this.timeout(180_000);
+  let cluster: TestCluster;
   let api: FakeApiServer;
   let applier: ManifestApplier;
   let dir: string;
@@ -39,22 +37,18 @@ describe('sinew check against an installed control plane (fake API server)', fun
   const cli = `v${sinewVersion()}`;
 
   before(async () => {
-    api = await FakeApiServer.start();
-    applier = new ManifestApplier(api).registerBuiltinResources();
+    cluster = await startCluster();
+    ({ api, applier, dir, kubeconfig } = cluster);
     api.create('nodes', {
       metadata: { name: 'node-1' },
       status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }] },
     });
-    dir = tempDir('sinew-check-e2e-');
-    kubeconfig = path.join(dir, 'kubeconfig');
-    api.writeKubeconfig(kubeconfig);
   });
 
   after(async () => {
     for (const workload of running) if (workload.process.child.exitCode === null) await workload.process.kill();
     running = [];
-    await api.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cluster.stop();
   });
 
   it('passes the pre-installation checks on the empty cluster', async () => {

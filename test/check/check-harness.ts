@@ -5,6 +5,8 @@
  * every result the runner reported.
  */
 import { webcrypto } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Category, CheckResult } from '../../src/check/checker.js';
 import type { CheckFacts, CheckOptions } from '../../src/check/check-facts.js';
 import { type ClusterReader, clusterReader } from '../../src/check/cluster-reader.js';
@@ -13,6 +15,7 @@ import { checkCommand } from '../../src/cli/check.js';
 import { ecdsaP256, x509 } from '../../src/identity/x509.js';
 import { kubeApiClient } from '../../src/informers/api-client.js';
 import { ManifestApplier } from '../support/apply-manifests.js';
+import { tempDir } from '../support/engine-harness.js';
 import { FakeApiServer, type KubeObject } from '../support/fake-api-server.js';
 import { privateKeyPem, type TestCa } from '../identity/pki-fixtures.js';
 
@@ -22,12 +25,27 @@ export interface TestCluster {
   readonly api: FakeApiServer;
   readonly applier: ManifestApplier;
   readonly reader: ClusterReader;
+  /** A temporary directory, removed by `stop`, holding the kubeconfig. */
+  readonly dir: string;
+  readonly kubeconfig: string;
+  /** Closes the API server and removes `dir`. */
+  stop(): Promise<void>;
 }
 
+/** A fake API server serving the built-in resources, with a kubeconfig file for it. */
 export async function startCluster(): Promise<TestCluster> {
   const api = await FakeApiServer.start();
   const applier = new ManifestApplier(api).registerBuiltinResources();
-  return { api, applier, reader: clusterReader(kubeApiClient(api.kubeConfig())) };
+  const dir = tempDir('sinew-check-');
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  api.writeKubeconfig(kubeconfig);
+  return {
+    api, applier, reader: clusterReader(kubeApiClient(api.kubeConfig())), dir, kubeconfig,
+    async stop() {
+      await api.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export function checkOptions(overrides: Partial<CheckOptions> = {}): CheckOptions {

@@ -11,7 +11,7 @@ describe('control-plane-version checks', function () {
     cluster = await startCluster();
     cluster.applier.applyObject(namespaceObject('linkerd'));
   });
-  afterEach(() => cluster.api.close());
+  afterEach(() => cluster.stop());
 
   const run = () => runCategories([controlPlaneVersionChecks(checkOptions({ cliVersion: 'v0.1.0' }), connectedFacts(cluster.reader))]);
 

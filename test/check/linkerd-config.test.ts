@@ -24,7 +24,7 @@ describe('linkerd-config checks', function () {
   const expected: readonly ExpectedCrd[] = [{ name: 'servers.policy.linkerd.io', versions: ['v1beta3', 'v1beta2'] }, { name: 'serviceprofiles.linkerd.io', versions: ['v1alpha2'] }];
 
   beforeEach(async () => { cluster = await startCluster(); });
-  afterEach(() => cluster.api.close());
+  afterEach(() => cluster.stop());
 
   function installAll(): void {
     const { applier } = cluster;

@@ -14,7 +14,7 @@ describe('linkerd-data-plane checks', function () {
     cluster.applier.applyObject(namespaceObject('linkerd'));
     cluster.applier.applyObject(configMap('linkerd', 'linkerd-identity-trust-roots', { 'ca-bundle.crt': 'ANCHORS\n' }));
   });
-  afterEach(() => cluster.api.close());
+  afterEach(() => cluster.stop());
 
   function meshedPod(name: string, ready: boolean, version = 'v0.1.0', anchors = 'ANCHORS'): void {
     cluster.applier.applyObject(podObject('shop', name, {

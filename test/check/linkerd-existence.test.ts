@@ -14,7 +14,7 @@ describe('linkerd-existence checks', function () {
     cluster.applier.applyObject(configMap('linkerd', 'linkerd-config', { values: 'linkerdVersion: v0.1.0\n' }));
     for (const [name, component] of components) cluster.applier.applyObject(deployment('linkerd', name, component));
   });
-  afterEach(() => cluster.api.close());
+  afterEach(() => cluster.stop());
 
   function runPods(ready: boolean, sidecarReady = ready): void {
     for (const [name, component] of components) {

@@ -14,7 +14,7 @@ describe('linkerd-identity checks', function () {
     cluster = await startCluster();
     cluster.applier.applyObject(namespaceObject('linkerd'));
   });
-  afterEach(() => cluster.api.close());
+  afterEach(() => cluster.stop());
 
   function install(anchorsPem: string, issuer: Record<string, string>): void {
     cluster.applier.applyObject(configMap('linkerd', 'linkerd-identity-trust-roots', { 'ca-bundle.crt': anchorsPem }));

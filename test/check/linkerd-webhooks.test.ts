@@ -18,7 +18,7 @@ describe('linkerd-webhooks-and-apisvc-tls checks', function () {
     cluster = await startCluster();
     ca = await rootCa({ name: 'webhook.linkerd.cluster.local', notAfter: new Date(Date.now() + 400 * day) });
   });
-  afterEach(() => cluster.api.close());
+  afterEach(() => cluster.stop());
 
   async function install(options: { names?: (service: string) => string[]; notAfter?: Date; bundle?: string } = {}): Promise<void> {
     for (const hook of hooks) {

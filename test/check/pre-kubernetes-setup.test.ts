@@ -35,7 +35,7 @@ describe('pre-kubernetes-setup checks', function () {
     cluster = await startCluster();
     cluster.api.create('nodes', node('node-1', new Date()));
   });
-  afterEach(() => cluster.api.close());
+  afterEach(() => cluster.stop());
 
   const run = (reader: ClusterReader = cluster.reader) =>
     runCategories([preKubernetesSetupChecks(checkOptions(), connectedFacts(reader), () => expected)]);

@@ -1,31 +1,24 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { sinewVersion, versionCommand } from '../../src/cli/version.js';
-import { ManifestApplier } from '../support/apply-manifests.js';
-import { tempDir } from '../support/engine-harness.js';
-import { FakeApiServer } from '../support/fake-api-server.js';
+import { startCluster, type TestCluster } from '../check/check-harness.js';
+import type { FakeApiServer } from '../support/fake-api-server.js';
 import { writeKubeconfigFile } from '../support/kubeconfig.js';
 
 describe('sinew version', function () {
   this.timeout(30_000);
+  let cluster: TestCluster;
   let api: FakeApiServer;
   let dir: string;
   let kubeconfig: string;
 
   beforeEach(async () => {
-    api = await FakeApiServer.start();
-    new ManifestApplier(api).registerBuiltinResources();
-    dir = tempDir('sinew-version-');
-    kubeconfig = path.join(dir, 'kubeconfig');
-    api.writeKubeconfig(kubeconfig);
+    cluster = await startCluster();
+    ({ api, dir, kubeconfig } = cluster);
   });
-  afterEach(async () => {
-    await api.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cluster.stop());
 
   async function version(...argv: string[]): Promise<{ code: number; out: string }> {
     let out = '';
