@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { CheckFacts } from '../../src/check/check-facts.js';
 import { clusterReader } from '../../src/check/cluster-reader.js';
@@ -9,10 +7,9 @@ import { loadKubeConfigFor } from '../../src/check/kube-config.js';
 import { kubernetesApiChecks } from '../../src/check/kubernetes-api.js';
 import { checkKubernetesVersion, kubernetesVersionChecks } from '../../src/check/kubernetes-version.js';
 import { kubeApiClient } from '../../src/informers/api-client.js';
-import { tempDir } from '../support/engine-harness.js';
 import { FakeApiServer } from '../support/fake-api-server.js';
 import { kubeconfigText } from '../support/kubeconfig.js';
-import { runCategories } from './check-harness.js';
+import { runCategories, startCluster } from './check-harness.js';
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();
@@ -59,16 +56,12 @@ describe('kubernetes-api and kubernetes-version checks', function () {
     const missing = await runApiChecks(() => clusterReader(kubeApiClient(loadKubeConfigFor({ kubeconfig: '/nonexistent/kubeconfig' }))));
     assert.equal(missing.results.length, 1);
     assert.match(missing.results[0]?.error ?? '', /ENOENT/);
-    const api = await FakeApiServer.start();
+    const cluster = await startCluster();
     try {
-      const dir = tempDir('sinew-check-kubeconfig-');
-      const file = path.join(dir, 'kubeconfig.json');
-      api.writeKubeconfig(file);
-      after(() => fs.rmSync(dir, { recursive: true, force: true }));
-      const wrong = await runApiChecks(() => clusterReader(kubeApiClient(loadKubeConfigFor({ kubeconfig: file, context: 'elsewhere' }))));
+      const wrong = await runApiChecks(() => clusterReader(kubeApiClient(loadKubeConfigFor({ kubeconfig: cluster.kubeconfig, context: 'elsewhere' }))));
       assert.equal(wrong.results[0]?.error, 'context "elsewhere" does not exist in the kubeconfig');
     } finally {
-      await api.close();
+      await cluster.stop();
     }
   });
 
