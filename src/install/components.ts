@@ -7,8 +7,8 @@
  *   (`--admission-tls-dir`, the policy-validator Secret).
  * - linkerd-identity: `--components identity`, the issuer Secret and the trust-roots ConfigMap
  *   mounted. Its proxy cannot wait for an identity it is itself to issue, so it does not await.
- * - linkerd-proxy-injector: `--components injector` on 8443 with its serving Secret, the
- *   linkerd-config values and the trust roots mounted.
+ * - linkerd-proxy-injector: `--components injector` on 8443 with its serving Secret, injecting
+ *   with the linkerd-config values (`--injector-config`); the trust roots mounted as Linkerd does.
  * Every container serves the admin server on 9996 (`/live`, `/ready`, `/metrics`).
  */
 import { configNames } from './config-manifests.js';
@@ -117,6 +117,7 @@ function proxyInjector(values: InstallValues): ComponentSpec {
     deployment: 'linkerd-proxy-injector', disruptionBudget: 'linkerd-proxy-injector', component: 'proxy-injector', container: 'proxy-injector', serviceAccount: 'linkerd-proxy-injector',
     args: [
       'control-plane', '--components=injector', '--injector-addr=0.0.0.0:8443', `--injector-tls-dir=${mountPaths.webhookTls}`,
+      `--injector-config=${mountPaths.config}/values`,
       ...commonArgs(values),
     ],
     ports: [{ name: 'proxy-injector', containerPort: 8443 }, { name: 'admin-http', containerPort: adminPort }],

@@ -9,10 +9,10 @@
 import type { InstallMaterial } from './certificates.js';
 import { controlPlaneComponents } from './components.js';
 import { configManifests, namespaceManifest } from './config-manifests.js';
-import { deploymentManifests, type PodMesher } from './deployments.js';
+import { deploymentManifests, type WorkloadMesher } from './deployments.js';
 import type { InstallValues } from './install-values.js';
 import type { Manifest } from './manifest.js';
-import { meshControlPlanePod } from './mesh.js';
+import { meshControlPlane } from './mesh.js';
 import { rbacManifests } from './rbac.js';
 import { serviceManifests } from './services.js';
 import { webhookManifests } from './webhooks.js';
@@ -22,14 +22,16 @@ export function createdByOf(values: InstallValues): string {
   return `sinew/cli ${values.linkerdVersion}`;
 }
 
-export function controlPlaneManifests(values: InstallValues, material: InstallMaterial, mesh: PodMesher = meshControlPlanePod): Manifest[] {
+/** The control plane; its pods meshed with the Sinew proxy unless `mesh` says otherwise. */
+export function controlPlaneManifests(values: InstallValues, material: InstallMaterial, mesh?: WorkloadMesher): Manifest[] {
   const createdBy = createdByOf(values);
+  const meshed = mesh ?? meshControlPlane(values, material, createdBy);
   return [
     namespaceManifest(values),
     ...rbacManifests(values.namespace),
     ...configManifests(values, material.identity, material.webhooks, createdBy),
     ...serviceManifests(values.namespace, createdBy),
-    ...controlPlaneComponents(values).flatMap((component) => deploymentManifests(component, values, createdBy, mesh)),
+    ...controlPlaneComponents(values).flatMap((component) => deploymentManifests(component, values, createdBy, meshed)),
     ...webhookManifests(values, material.webhooks.caPem),
   ];
 }

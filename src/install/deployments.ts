@@ -4,7 +4,7 @@
  * volumes, Linkerd's labels, and, with `--ha`, 3 replicas spread by hostname (required) and zone
  * (preferred).
  *
- * The pod template passes through `mesh` last: that is where the Sinew proxy is added to the
+ * The Deployment passes through `mesh` last: that is where the Sinew proxy is added to the
  * control plane's own pods. The Deployment's selector names only the component and namespace
  * labels, so whatever labels meshing adds never breaks it.
  */
@@ -17,15 +17,8 @@ export interface PodTemplate {
   readonly spec: Readonly<Record<string, unknown>>;
 }
 
-/** A control-plane pod to mesh: the component it runs and its template before meshing. */
-export interface ControlPlanePod {
-  readonly component: ComponentSpec;
-  readonly values: InstallValues;
-  readonly template: PodTemplate;
-}
-
-/** Adds the proxy to a control-plane pod template (or returns it as it is). */
-export type PodMesher = (pod: ControlPlanePod) => PodTemplate;
+/** Adds the proxy to a control-plane Deployment's pods (or returns the Deployment as it is). */
+export type WorkloadMesher = (deployment: Manifest) => Manifest;
 
 function resourcesOf(resources: Resources): Record<string, Record<string, string>> | undefined {
   const requests: Record<string, string> = {};
@@ -92,11 +85,10 @@ function podTemplate(component: ComponentSpec, values: InstallValues, createdBy:
   };
 }
 
-export function deploymentManifests(component: ComponentSpec, values: InstallValues, createdBy: string, mesh: PodMesher): Manifest[] {
+export function deploymentManifests(component: ComponentSpec, values: InstallValues, createdBy: string, mesh: WorkloadMesher): Manifest[] {
   const namespace = values.namespace;
   const selector = { matchLabels: componentLabels(namespace, component.component) };
-  const template = mesh({ component, values, template: podTemplate(component, values, createdBy) });
-  const deployment: Manifest = {
+  const deployment: Manifest = mesh({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
@@ -115,9 +107,9 @@ export function deploymentManifests(component: ComponentSpec, values: InstallVal
       revisionHistoryLimit: 10,
       selector,
       strategy: { type: 'RollingUpdate', rollingUpdate: { ...values.rollingUpdate } },
-      template,
+      template: podTemplate(component, values, createdBy),
     },
-  };
+  });
   if (!values.enablePodDisruptionBudget) return [deployment];
   return [deployment, {
     apiVersion: 'policy/v1',

@@ -108,7 +108,7 @@ export function defaultInstallValues(version: string): InstallValues {
     identity: { issuanceLifetime: '24h0m0s', clockSkewAllowance: '20s' },
     proxy: {
       image,
-      logLevel: 'warn,linkerd=info',
+      logLevel: 'warn,linkerd=info,hickory=error',
       logFormat: 'plain',
       ports: { admin: 4191, control: 4190, inbound: 4143, outbound: 4140 },
       uid: 2102,

@@ -22,7 +22,8 @@ const noCertificates: InstallMaterial = {
 };
 
 export function uninstallRefs(namespace: string, crds: readonly CrdManifest[]): ObjectRef[] {
-  const installed = controlPlaneManifests({ ...haValues(defaultInstallValues('')), namespace }, noCertificates).map(refOf);
+  // Meshing adds containers, not objects: the Deployments are listed unmeshed.
+  const installed = controlPlaneManifests({ ...haValues(defaultInstallValues('')), namespace }, noCertificates, (deployment) => deployment).map(refOf);
   const isWebhook = (ref: ObjectRef): boolean => ref.kind.endsWith('WebhookConfiguration');
   const reversed = [...installed].reverse();
   return [...reversed.filter(isWebhook), ...reversed.filter((ref) => !isWebhook(ref)), ...crds.map(refOf)];

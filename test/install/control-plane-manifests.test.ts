@@ -85,7 +85,8 @@ describe('control-plane manifests', function () {
       '--identity-clock-skew-allowance=20s', ...common,
     ]);
     assert.deepEqual(args('linkerd-proxy-injector', 'proxy-injector'), [
-      'control-plane', '--components=injector', '--injector-addr=0.0.0.0:8443', '--injector-tls-dir=/var/run/linkerd/tls', ...common,
+      'control-plane', '--components=injector', '--injector-addr=0.0.0.0:8443', '--injector-tls-dir=/var/run/linkerd/tls',
+      '--injector-config=/var/run/linkerd/config/values', ...common,
     ]);
     for (const deployment of ofKind(objects, 'Deployment')) {
       for (const container of at(deployment, 'spec', 'template', 'spec', 'containers') as Record<string, unknown>[]) {
@@ -97,6 +98,29 @@ describe('control-plane manifests', function () {
         assert.equal(at(container, 'securityContext', 'allowPrivilegeEscalation'), false);
       }
     }
+  });
+
+  it('meshes every control-plane pod with the Sinew proxy, as Linkerd meshes its own', () => {
+    const env = (deployment: KubeJson, name: string): unknown => {
+      const proxy = (at(deployment, 'spec', 'template', 'spec', 'initContainers') as Record<string, unknown>[]).find((container) => container['name'] === 'linkerd-proxy');
+      assert.ok(proxy !== undefined, `${deployment.metadata.name} has no linkerd-proxy`);
+      assert.equal(proxy['restartPolicy'], 'Always', 'a native sidecar');
+      const variable = (proxy['env'] as { name: string; value?: string; valueFrom?: unknown }[]).find((candidate) => candidate.name === name);
+      return variable?.value ?? variable?.valueFrom;
+    };
+    for (const deployment of ofKind(objects, 'Deployment')) {
+      const name = deployment.metadata.name;
+      assert.equal(at(deployment, 'spec', 'template', 'metadata', 'labels', 'linkerd.io/proxy-deployment'), name);
+      assert.deepEqual(env(deployment, 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS'), { configMapKeyRef: { name: 'linkerd-identity-trust-roots', key: 'ca-bundle.crt' } });
+      assert.equal(env(deployment, 'LINKERD2_PROXY_INBOUND_DEFAULT_POLICY'), 'all-unauthenticated', 'webhook calls come from outside the mesh');
+      assert.equal(env(deployment, 'LINKERD2_PROXY_IDENTITY_SVC_ADDR'), name === 'linkerd-identity' ? 'localhost.:8080' : 'linkerd-identity-headless.linkerd.svc.cluster.local.:8080');
+      assert.equal(env(deployment, 'LINKERD2_PROXY_DESTINATION_SVC_ADDR'), name === 'linkerd-destination' ? 'localhost.:8086' : 'linkerd-dst-headless.linkerd.svc.cluster.local.:8086');
+      const init = (at(deployment, 'spec', 'template', 'spec', 'initContainers') as Record<string, unknown>[]).find((container) => container['name'] === 'linkerd-init');
+      const initArgs = init?.['args'] as string[];
+      assert.equal(initArgs[initArgs.indexOf('--outbound-ports-to-ignore') + 1], '443,6443', `${name} reaches the API server around its proxy`);
+    }
+    assert.equal(at(only(objects, 'Deployment', 'linkerd-identity'), 'spec', 'template', 'metadata', 'annotations', 'config.linkerd.io/proxy-await'), 'disabled');
+    assert.equal(env(only(objects, 'Deployment', 'linkerd-proxy-injector'), 'LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION'), '8443');
   });
 
   it('mounts what each component reads: the issuer Secret and trust roots, the webhook Secrets, linkerd-config', () => {
