@@ -29,7 +29,7 @@ const commands: Readonly<Record<string, { run: Command; summary: string; help: s
   replay: { run: replayCommand, summary: 'replay an event log through the control-plane pipeline', help: replayHelp },
   uninject: { run: uninjectCommand, summary: 'remove the proxy from Kubernetes manifests', help: uninjectHelp },
   uninstall: { run: uninstallCommand, summary: 'print everything Sinew installed, for kubectl delete -f -', help: uninstallHelp },
-  version: { run: (argv, io) => versionCommand(argv, (text) => io.out(text)), summary: 'print the version', help: versionHelp },
+  version: { run: (argv, io) => versionCommand(argv, (text) => io.out(text)), summary: 'print the client and control-plane versions', help: versionHelp },
 };
 
 export const mainHelp = `sinew: a Linkerd-compatible service mesh for Kubernetes
@@ -49,7 +49,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
     io.out(topic !== undefined && commands[topic] !== undefined ? commands[topic].help : mainHelp);
     return 0;
   }
-  if (name === '--version') return versionCommand([], (text) => io.out(text));
+  if (name === '--version') return versionCommand(['--client'], (text) => io.out(text));
   const command = commands[name];
   if (command === undefined) {
     io.err(`sinew: unknown command ${JSON.stringify(name)}\nRun 'sinew --help' for the list of commands.\n`);
