@@ -2,10 +2,13 @@
  * The manifest corpus under test/fixtures/manifests (except invalid/): every Kubernetes object in
  * it, List items included, each named by its file and position.
  */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import type { InjectOptions } from '../../src/inject/inject.js';
+import { createdBy, defaultMeshConfig, type MeshConfig } from '../../src/inject/proxy-config.js';
 
 export type Json = Record<string, unknown>;
 
@@ -26,7 +29,15 @@ function files(dir: string): readonly string[] {
   });
 }
 
+let cached: readonly CorpusObject[] | undefined;
+
+/** The corpus, read once and frozen (a test or a function that changes it throws). */
 export function loadCorpus(): readonly CorpusObject[] {
+  cached ??= deepFrozen(readCorpus());
+  return cached;
+}
+
+function readCorpus(): readonly CorpusObject[] {
   const objects: CorpusObject[] = [];
   for (const file of files(corpusDir)) {
     const relative = path.relative(corpusDir, file);
@@ -82,4 +93,31 @@ export function envOf(container: Json): Map<string, Json> {
 
 export function envValue(container: Json, name: string): string | undefined {
   return envOf(container).get(name)?.['value'] as string | undefined;
+}
+
+export const version = `v${(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version}`;
+export const anchors = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
+
+/** The workload (not Namespace) of the corpus named `name`. */
+export function fixture(name: string): Json {
+  const found = loadCorpus().find((c) => c.object['kind'] !== 'Namespace' && (c.object['metadata'] as Json)['name'] === name);
+  if (found === undefined) throw new Error(`no fixture named ${name}`);
+  return found.object;
+}
+
+/** Options for `--manual` injection from the CLI, with the trust anchors known. */
+export function manual(mesh: MeshConfig = defaultMeshConfig({ trustAnchorsPem: anchors }), extra: Partial<InjectOptions> = {}): InjectOptions {
+  return { mesh, mode: 'manual', origin: 'cli', createdBy: createdBy('cli'), ...extra };
+}
+
+export function proxyOf(object: Json): Json {
+  const proxy = [...containersOf(object, 'initContainers'), ...containersOf(object)].find((c) => c.name === 'linkerd-proxy');
+  assert.ok(proxy !== undefined, 'a linkerd-proxy container');
+  return proxy;
+}
+
+export function initOf(object: Json): Json {
+  const init = containersOf(object, 'initContainers').find((c) => c.name === 'linkerd-init');
+  assert.ok(init !== undefined, 'a linkerd-init container');
+  return init;
 }
