@@ -9,7 +9,7 @@ import { isCidrOrAddress } from '../informers/kinds/network-authentication.js';
 import type { IdentityFiles } from './identity-certificates.js';
 import {
   controllerLogLevels, defaultInboundPolicies, defaultInstallValues, haValues, type ImageRef, type InstallValues,
-  parseImageRef, pullPolicies,
+  parseImageRef, type ProxyInitValues, type ProxyValues, pullPolicies,
 } from './install-values.js';
 
 export class InstallFlagError extends Error {
@@ -110,6 +110,43 @@ function domain(flag: string, given: string | undefined, fallback: string): stri
   return isTrustDomain(given) ? given : fail(flag, 'a DNS name', given);
 }
 
+function proxyPorts(values: InstallSettingValues, defaults: ProxyValues['ports']): ProxyValues['ports'] {
+  const ports = {
+    admin: integer('admin-port', text(values, 'admin-port'), defaults.admin, 1, 65535),
+    control: integer('control-port', text(values, 'control-port'), defaults.control, 1, 65535),
+    inbound: integer('inbound-port', text(values, 'inbound-port'), defaults.inbound, 1, 65535),
+    outbound: integer('outbound-port', text(values, 'outbound-port'), defaults.outbound, 1, 65535),
+  };
+  if (new Set(Object.values(ports)).size !== 4) {
+    throw new InstallFlagError(`the proxy's ports must differ; got admin ${ports.admin}, control ${ports.control}, inbound ${ports.inbound}, outbound ${ports.outbound}`);
+  }
+  return ports;
+}
+
+function proxyValues(values: InstallSettingValues, defaults: ProxyValues, image: ImageRef): ProxyValues {
+  const logLevel = text(values, 'proxy-log-level') ?? defaults.logLevel;
+  if (!/^[A-Za-z0-9_:=,.\-[\]{}]+$/.test(logLevel)) fail('proxy-log-level', 'a log filter such as warn,linkerd=info', logLevel);
+  return {
+    ...defaults,
+    image,
+    logLevel,
+    logFormat: oneOf('proxy-log-format', text(values, 'proxy-log-format'), ['plain', 'json'] as const, defaults.logFormat),
+    ports: proxyPorts(values, defaults.ports),
+    uid: integer('proxy-uid', text(values, 'proxy-uid'), defaults.uid, 1, 2_147_483_647),
+    defaultInboundPolicy: oneOf('default-inbound-policy', text(values, 'default-inbound-policy'), defaultInboundPolicies, defaults.defaultInboundPolicy),
+    opaquePorts: portList('opaque-ports', text(values, 'opaque-ports'), defaults.opaquePorts),
+    requireIdentityOnInboundPorts: portList('require-identity-on-inbound-ports', text(values, 'require-identity-on-inbound-ports'), defaults.requireIdentityOnInboundPorts),
+  };
+}
+
+function proxyInitValues(values: InstallSettingValues, defaults: ProxyInitValues, proxyImage: ImageRef, version: string): ProxyInitValues {
+  return {
+    image: image('init-image', text(values, 'init-image'), proxyImage, version),
+    ignoreInboundPorts: portList('skip-inbound-ports', text(values, 'skip-inbound-ports'), defaults.ignoreInboundPorts),
+    ignoreOutboundPorts: portList('skip-outbound-ports', text(values, 'skip-outbound-ports'), defaults.ignoreOutboundPorts),
+  };
+}
+
 /** The values `sinew install` renders, from its flags. `version` is the CLI's (`v0.1.0`). */
 export function installValuesFromFlags(values: InstallSettingValues, version: string): InstallValues {
   const defaults = values.ha === true ? haValues(defaultInstallValues(version)) : defaultInstallValues(version);
@@ -117,18 +154,7 @@ export function installValuesFromFlags(values: InstallSettingValues, version: st
   if (!isDnsLabel(namespace)) fail('linkerd-namespace', 'a DNS label (lower case letters, digits and -)', namespace);
   const clusterDomain = domain('cluster-domain', text(values, 'cluster-domain'), defaults.clusterDomain);
   const controllerImage = image('image', text(values, 'image'), defaults.controllerImage, version);
-  const proxyImage = image('proxy-image', text(values, 'proxy-image'), controllerImage, version);
-  const ports = {
-    admin: integer('admin-port', text(values, 'admin-port'), defaults.proxy.ports.admin, 1, 65535),
-    control: integer('control-port', text(values, 'control-port'), defaults.proxy.ports.control, 1, 65535),
-    inbound: integer('inbound-port', text(values, 'inbound-port'), defaults.proxy.ports.inbound, 1, 65535),
-    outbound: integer('outbound-port', text(values, 'outbound-port'), defaults.proxy.ports.outbound, 1, 65535),
-  };
-  if (new Set(Object.values(ports)).size !== 4) {
-    throw new InstallFlagError(`the proxy's ports must differ; got admin ${ports.admin}, control ${ports.control}, inbound ${ports.inbound}, outbound ${ports.outbound}`);
-  }
-  const proxyLogLevel = text(values, 'proxy-log-level') ?? defaults.proxy.logLevel;
-  if (!/^[A-Za-z0-9_:=,.\-[\]{}]+$/.test(proxyLogLevel)) fail('proxy-log-level', 'a log filter such as warn,linkerd=info', proxyLogLevel);
+  const proxy = proxyValues(values, defaults.proxy, image('proxy-image', text(values, 'proxy-image'), controllerImage, version));
   return {
     ...defaults,
     namespace,
@@ -146,22 +172,8 @@ export function installValuesFromFlags(values: InstallSettingValues, version: st
       issuanceLifetime: goDuration('identity-issuance-lifetime', text(values, 'identity-issuance-lifetime'), defaults.identity.issuanceLifetime, 60_000),
       clockSkewAllowance: goDuration('identity-clock-skew-allowance', text(values, 'identity-clock-skew-allowance'), defaults.identity.clockSkewAllowance, 0),
     },
-    proxy: {
-      ...defaults.proxy,
-      image: proxyImage,
-      logLevel: proxyLogLevel,
-      logFormat: oneOf('proxy-log-format', text(values, 'proxy-log-format'), ['plain', 'json'] as const, defaults.proxy.logFormat),
-      ports,
-      uid: integer('proxy-uid', text(values, 'proxy-uid'), defaults.proxy.uid, 1, 2_147_483_647),
-      defaultInboundPolicy: oneOf('default-inbound-policy', text(values, 'default-inbound-policy'), defaultInboundPolicies, defaults.proxy.defaultInboundPolicy),
-      opaquePorts: portList('opaque-ports', text(values, 'opaque-ports'), defaults.proxy.opaquePorts),
-      requireIdentityOnInboundPorts: portList('require-identity-on-inbound-ports', text(values, 'require-identity-on-inbound-ports'), defaults.proxy.requireIdentityOnInboundPorts),
-    },
-    proxyInit: {
-      image: image('init-image', text(values, 'init-image'), proxyImage, version),
-      ignoreInboundPorts: portList('skip-inbound-ports', text(values, 'skip-inbound-ports'), defaults.proxyInit.ignoreInboundPorts),
-      ignoreOutboundPorts: portList('skip-outbound-ports', text(values, 'skip-outbound-ports'), defaults.proxyInit.ignoreOutboundPorts),
-    },
+    proxy,
+    proxyInit: proxyInitValues(values, defaults.proxyInit, proxy.image, version),
   };
 }
 
