@@ -69,7 +69,7 @@ Identity:
 Proxy (recorded in linkerd-config for injection):
       --proxy-image IMAGE           default: the --image
       --init-image IMAGE            proxy-init's image (default: the --proxy-image)
-      --proxy-log-level FILTER      default warn,linkerd=info
+      --proxy-log-level FILTER      default warn,linkerd=info,hickory=error
       --proxy-log-format FORMAT     plain (default) or json
       --proxy-uid UID               default 2102
       --admin-port PORT             default 4191
