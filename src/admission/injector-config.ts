@@ -30,6 +30,10 @@ const valuesSchema = z.object({
     requireIdentityOnInboundPorts: z.string().optional(),
     ports: z.object({ inbound: portSchema, outbound: portSchema, admin: portSchema, control: portSchema }).optional(),
     uid: z.number().int().min(0).optional(),
+    resources: z.object({
+      cpu: z.object({ request: z.string().optional(), limit: z.string().optional() }).optional(),
+      memory: z.object({ request: z.string().optional(), limit: z.string().optional() }).optional(),
+    }).optional(),
     inboundConnectTimeout: z.string().optional(),
     outboundConnectTimeout: z.string().optional(),
   }).optional(),
@@ -76,10 +80,25 @@ export function injectorConfig(text: string, source: string, controllerNamespace
       await: proxy.await ?? defaults.await,
       skipInboundPorts: values.proxyInit?.ignoreInboundPorts ?? defaults.skipInboundPorts,
       skipOutboundPorts: values.proxyInit?.ignoreOutboundPorts ?? defaults.skipOutboundPorts,
+      resources: resourcesOf(proxy.resources) ?? defaults.resources,
       inboundConnectTimeout: proxy.inboundConnectTimeout ?? defaults.inboundConnectTimeout,
       outboundConnectTimeout: proxy.outboundConnectTimeout ?? defaults.outboundConnectTimeout,
     },
   });
+}
+
+type ResourceValues = { readonly cpu?: { readonly request?: string | undefined; readonly limit?: string | undefined } | undefined;
+  readonly memory?: { readonly request?: string | undefined; readonly limit?: string | undefined } | undefined };
+
+/** Chart-shaped requests and limits (an empty string means unset) as the proxy's resources. */
+function resourcesOf(values: ResourceValues | undefined): MeshConfig['proxy']['resources'] | undefined {
+  if (values === undefined) return undefined;
+  const set = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
+  const entries = {
+    cpuRequest: set(values.cpu?.request), cpuLimit: set(values.cpu?.limit),
+    memoryRequest: set(values.memory?.request), memoryLimit: set(values.memory?.limit),
+  };
+  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
 }
 
 export function injectorConfigFile(file: string, controllerNamespace: string): MeshConfig {

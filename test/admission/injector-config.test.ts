@@ -9,7 +9,7 @@ describe('proxy injector configuration', () => {
     const config = injectorConfig(stringify({
       clusterDomain: 'example.org', identityTrustDomain: 'mesh.example.org', identityTrustAnchorsPEM: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
       clusterNetworks: '10.0.0.0/8',
-      proxy: { image: { name: 'registry.example/sinew', version: 'v9' }, logLevel: 'debug', ports: { inbound: 5143, outbound: 5140, admin: 5191, control: 5190 }, defaultInboundPolicy: 'deny' },
+      proxy: { image: { name: 'registry.example/sinew', version: 'v9' }, logLevel: 'debug', resources: { cpu: { request: '100m', limit: '' }, memory: { request: '20Mi', limit: '250Mi' } }, ports: { inbound: 5143, outbound: 5140, admin: 5191, control: 5190 }, defaultInboundPolicy: 'deny' },
       proxyInit: { ignoreInboundPorts: '25', ignoreOutboundPorts: '443' },
       unrelated: { key: true },
     }), 'values', 'sinew-system');
@@ -26,6 +26,7 @@ describe('proxy injector configuration', () => {
     assert.equal(config.proxy.skipInboundPorts, '25');
     assert.equal(config.proxy.skipOutboundPorts, '443');
     assert.equal(config.proxy.uid, defaultMeshConfig().proxy.uid);
+    assert.deepEqual(config.proxy.resources, { cpuRequest: '100m', memoryRequest: '20Mi', memoryLimit: '250Mi' });
   });
 
   it('refuses values it cannot use, naming the key, rather than inject with half of them', () => {

@@ -33,10 +33,7 @@ describe('linkerd-config values', function () {
       const injector = injectorConfig(text, 'linkerd-config', values.namespace);
       const { trustAnchorsFromConfigMap, ...meshed } = injectMeshConfig(values, material);
       assert.equal(trustAnchorsFromConfigMap, true, 'control-plane pods read the anchors from the ConfigMap');
-      // The injector does not read proxy.resources from linkerd-config yet (src/admission/injector-config.ts),
-      // so --ha's proxy requests and limits reach the control plane's proxies only; everything else must agree.
-      const withoutResources = (config: typeof meshed): unknown => ({ ...config, proxy: { ...config.proxy, resources: undefined } });
-      assert.deepEqual(withoutResources(injector), withoutResources(meshed));
+      assert.deepEqual(injector, meshed);
     });
   }
 });
