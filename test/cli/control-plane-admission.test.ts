@@ -3,14 +3,12 @@
  * by the real process, with the Server-overlap check reading the process's own store.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { allKinds } from '../../src/informers/kinds/index.js';
 import { send, review } from '../admission/admission-client.js';
-import { webhookCertificates, type WebhookCertificates } from '../admission/webhook-certificates.js';
-import { startControlPlane, waitReady, type ControlPlaneProcess } from '../support/control-plane-process.js';
-import { tempDir } from '../support/engine-harness.js';
+import type { WebhookCertificates } from '../admission/webhook-certificates.js';
+import type { ControlPlaneProcess } from '../support/control-plane-process.js';
 import { FakeApiServer } from '../support/fake-api-server.js';
+import { startWebhookPlane } from '../support/webhook-plane.js';
 import { server } from '../support/policy-objects.js';
 
 const serverKind = { group: 'policy.linkerd.io', version: 'v1beta3', kind: 'Server' };
@@ -30,17 +28,7 @@ describe('sinew control-plane --components policy with admission webhooks', func
     api = await FakeApiServer.start({ bookmarkIntervalMs: 50 });
     for (const spec of allKinds) api.addResource(spec);
     api.create('servers.policy.linkerd.io', server('shop', 'web-http', { podSelector: { matchLabels: { app: 'web' } }, port: 8080 }));
-    const dir = tempDir('admission-plane');
-    certificates = await webhookCertificates();
-    fs.writeFileSync(path.join(dir, 'tls.crt'), certificates.certPem);
-    fs.writeFileSync(path.join(dir, 'tls.key'), certificates.keyPem);
-    const kubeconfig = path.join(dir, 'kubeconfig');
-    api.writeKubeconfig(kubeconfig);
-    plane = await startControlPlane(['--components', 'policy', '--kubeconfig', kubeconfig, '--admission-tls-dir', dir, '--admission-addr', '127.0.0.1:0']);
-    await waitReady(plane.adminPort);
-    const match = /control plane started[^\n]*admission=[\d.]+:(\d+)/.exec(plane.stderr());
-    assert.ok(match !== null, plane.stderr());
-    port = Number(match[1]);
+    ({ plane, certificates, port } = await startWebhookPlane(api, 'policy', 'admission', 'admission'));
   });
 
   after(async () => {

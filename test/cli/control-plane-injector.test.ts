@@ -5,16 +5,14 @@
  * annotations are read from the API server.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import jsonPatch from 'fast-json-patch';
 import { allKinds } from '../../src/informers/kinds/index.js';
 import { createdBy, defaultMeshConfig, injectWorkload } from '../../src/inject/index.js';
 import { review, send } from '../admission/admission-client.js';
-import { webhookCertificates, type WebhookCertificates } from '../admission/webhook-certificates.js';
-import { runSinew, startControlPlane, waitReady, type ControlPlaneProcess } from '../support/control-plane-process.js';
-import { tempDir } from '../support/engine-harness.js';
+import type { WebhookCertificates } from '../admission/webhook-certificates.js';
+import { runSinew, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { FakeApiServer } from '../support/fake-api-server.js';
+import { startWebhookPlane } from '../support/webhook-plane.js';
 import { annotatedNamespace } from '../support/policy-objects.js';
 
 type Json = Record<string, unknown>;
@@ -62,17 +60,7 @@ describe('sinew control-plane --components injector', function () {
     for (const spec of allKinds) api.addResource(spec);
     api.create('namespaces', annotatedNamespace('shop', { 'linkerd.io/inject': 'enabled' }));
     api.create('namespaces', annotatedNamespace('plain'));
-    const dir = tempDir('injector-plane');
-    certificates = await webhookCertificates();
-    fs.writeFileSync(path.join(dir, 'tls.crt'), certificates.certPem);
-    fs.writeFileSync(path.join(dir, 'tls.key'), certificates.keyPem);
-    const kubeconfig = path.join(dir, 'kubeconfig');
-    api.writeKubeconfig(kubeconfig);
-    plane = await startControlPlane(['--components', 'injector', '--kubeconfig', kubeconfig, '--injector-tls-dir', dir, '--injector-addr', '127.0.0.1:0']);
-    await waitReady(plane.adminPort);
-    const match = /control plane started[^\n]*injector=[\d.]+:(\d+)/.exec(plane.stderr());
-    assert.ok(match !== null, plane.stderr());
-    port = Number(match[1]);
+    ({ plane, certificates, port } = await startWebhookPlane(api, 'injector', 'injector', 'injector'));
   });
 
   after(async () => {
