@@ -23,14 +23,20 @@ type Parsed = { readonly value: unknown } | { readonly error: string };
 
 function parseDocuments(text: string): readonly Parsed[] {
   const parsed: Parsed[] = [];
-  for (const document of parseAllDocuments(text)) {
+  // YAML 1.1, as kubectl reads it: `0644` is octal, `yes` and `on` are booleans (so a string
+  // `"yes"` is written back quoted), and a manifest means the same before and after.
+  for (const document of parseAllDocuments(text, { version: '1.1' })) {
     const error = document.errors[0];
     if (error !== undefined) {
       parsed.push({ error: `not YAML: ${(error.message.split('\n')[0] as string).replace(/:$/, '')}` });
       continue;
     }
     if (document.contents === null) continue;
-    parsed.push({ value: document.toJS({ maxAliasCount: 1000 }) as unknown });
+    try {
+      parsed.push({ value: document.toJS({ maxAliasCount: 1000 }) as unknown });
+    } catch (error) {
+      parsed.push({ error: `not usable YAML: ${(error as Error).message.split('\n')[0] ?? ''}` });
+    }
   }
   return parsed;
 }
@@ -95,5 +101,5 @@ export function transformManifests(sources: readonly ManifestSource[], transform
 /** YAML documents separated by `---`, or one pretty JSON object per document. */
 export function renderManifests(objects: readonly JsonObject[], format: 'yaml' | 'json'): string {
   if (format === 'json') return objects.map((object) => `${JSON.stringify(object, null, 2)}\n`).join('');
-  return objects.map((object) => stringify(object, { lineWidth: 0 })).join('---\n');
+  return objects.map((object) => stringify(object, { lineWidth: 0, version: '1.1' })).join('---\n');
 }

@@ -24,15 +24,28 @@ export interface InputReaders {
 
 const manifestExtension = /\.(ya?ml|json)$/i;
 
-async function walk(dir: string, seen: Set<string>): Promise<readonly string[]> {
-  const real = await fs.realpath(dir);
+/** The manifest files below a directory, and an error source for each entry that cannot be read (a dangling link, say). */
+async function walk(dir: string, seen: Set<string>): Promise<readonly (string | ManifestSource)[]> {
+  let real: string;
+  let entries: string[];
+  try {
+    real = await fs.realpath(dir);
+    entries = (await fs.readdir(dir)).sort();
+  } catch (error) {
+    return [{ name: dir, error: `cannot read the directory: ${(error as Error).message}` }];
+  }
   if (seen.has(real)) return [];
   seen.add(real);
-  const entries = (await fs.readdir(dir)).sort();
-  const files: string[] = [];
+  const files: (string | ManifestSource)[] = [];
   for (const entry of entries) {
     const full = path.join(dir, entry);
-    const stat = await fs.stat(full);
+    let stat;
+    try {
+      stat = await fs.stat(full);
+    } catch (error) {
+      if (manifestExtension.test(entry)) files.push({ name: full, error: `cannot read: ${(error as Error).message}` });
+      continue;
+    }
     if (stat.isDirectory()) files.push(...await walk(full, seen));
     else if (stat.isFile() && manifestExtension.test(entry)) files.push(full);
   }
@@ -59,9 +72,21 @@ async function fetchText(url: string, readers: InputReaders): Promise<ManifestSo
     return { name: url, error: `the response is larger than ${readers.maxUrlBytes} bytes` };
   }
   try {
-    const body = Buffer.from(await response.arrayBuffer());
-    if (body.length > readers.maxUrlBytes) return { name: url, error: `the response is larger than ${readers.maxUrlBytes} bytes` };
-    return { name: url, text: body.toString('utf8') };
+    // Read as it streams and stop at the limit: a server may send far more than it declared.
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = response.body?.getReader();
+    for (;;) {
+      const next = await reader?.read();
+      if (next === undefined || next.done) break;
+      size += next.value.byteLength;
+      if (size > readers.maxUrlBytes) {
+        await reader?.cancel();
+        return { name: url, error: `the response is larger than ${readers.maxUrlBytes} bytes` };
+      }
+      chunks.push(next.value);
+    }
+    return { name: url, text: Buffer.concat(chunks).toString('utf8') };
   } catch (error) {
     return { name: url, error: `reading the response: ${(error as Error).message}` };
   }
@@ -82,7 +107,7 @@ async function readLocal(input: string): Promise<readonly ManifestSource[]> {
   if (!stat.isDirectory()) return [await readFile(input)];
   const files = await walk(input, new Set());
   if (files.length === 0) return [{ name: input, error: 'the directory holds no *.yaml, *.yml or *.json file' }];
-  return Promise.all(files.map(readFile));
+  return Promise.all(files.map((file) => (typeof file === 'string' ? readFile(file) : file)));
 }
 
 async function readFile(file: string): Promise<ManifestSource> {

@@ -9,7 +9,8 @@ import { stringify } from 'yaml';
 export type OutputFormat = 'yaml' | 'json';
 export const outputFormats: readonly OutputFormat[] = ['yaml', 'json'];
 
+/** YAML 1.1, as kubectl reads it (`"yes"` stays a quoted string), or one JSON `v1` List. */
 export function renderManifests(objects: readonly object[], format: OutputFormat): string {
   if (format === 'json') return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2) + '\n';
-  return objects.map((object) => `---\n${stringify(object, { lineWidth: 0, aliasDuplicateObjects: false })}`).join('');
+  return objects.map((object) => `---\n${stringify(object, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })}`).join('');
 }
