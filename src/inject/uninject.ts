@@ -3,7 +3,8 @@
  * and `linkerd-proxy` containers (wherever they are), the three sidecar volumes, the labels
  * `linkerd.io/control-plane-ns`, `linkerd.io/workload-ns` and `linkerd.io/proxy-<kind>`, and the
  * annotations `linkerd.io/created-by`, `linkerd.io/proxy-version`, `linkerd.io/identity-mode`,
- * `linkerd.io/trust-root-sha256` and `linkerd.io/inject` (unless it says `disabled`).
+ * `linkerd.io/trust-root-sha256` and `linkerd.io/inject` (unless it says `disabled` or `ingress`:
+ * those are the user's choices, not injection's).
  *
  * Contract: pure; idempotent. For every object `x` that carries none of those (`uninject(x)` equals
  * `x`), `uninject(inject(x))` deep-equals `x` in both modes and both layouts, with one convention:
@@ -35,7 +36,7 @@ function without(entries: Readonly<Record<string, string>>, drop: (key: string, 
 }
 
 function dropsInjectAnnotation(key: string, value: string): boolean {
-  return key === annotations.inject && value !== 'disabled';
+  return key === annotations.inject && value !== 'disabled' && value !== 'ingress';
 }
 
 /** `object` with `field` set to `value`, or without it when `value` is undefined. */

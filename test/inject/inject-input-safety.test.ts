@@ -52,6 +52,14 @@ describe('sinew inject input and output safety', () => {
     assert.match(stdout, /value: "yes"/);
   });
 
+  it('keeps linkerd.io/inject: ingress through inject, and --manual runs that proxy in ingress mode', async () => {
+    const gateway = fs.readFileSync(path.resolve('test/fixtures/manifests/nested/gateway.yml'), 'utf8');
+    const annotated = await inject(['-'], gateway);
+    assert.match(annotated.stdout, /linkerd\.io\/inject: ingress/);
+    const manual = await inject(['--manual', '-'], gateway);
+    assert.match(manual.stdout, /name: LINKERD2_PROXY_INGRESS_MODE\n\s+value: "true"/);
+  });
+
   it('names an alias bomb and still injects the documents beside it', async () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
       'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]', 'f: [*e,*e,*e,*e,*e,*e,*e,*e,*e]'].join('\n');
