@@ -5,7 +5,7 @@
  * and the pod's `disabled` wins over the namespace's `enabled`.
  */
 import type { SkipReason } from './inject-report.js';
-import { annotations, knownSidecarContainers, knownSidecarInitContainers, labels } from './names.js';
+import { annotations, knownSidecarContainers, knownSidecarInitContainers, labels, volumeNames } from './names.js';
 import { hasUdpPorts, type PodTemplate } from './pod-spec.js';
 import { stringMapOf } from './workload.js';
 import { templateMetadata } from './inject-pod-template.js';
@@ -46,6 +46,10 @@ export function decide(template: PodTemplate, origin: Origin, manual: boolean, n
   const reasons: SkipReason[] = [];
   if (template.spec.hostNetwork === true) reasons.push('host_network_enabled');
   if (hasSidecar(template)) reasons.push('sidecar_already_exists');
+  else if ((template.spec.volumes ?? []).some((volume) => (Object.values(volumeNames) as readonly string[]).includes(String(volume.name)))) {
+    // Not Linkerd's reason: injecting would duplicate the volume, and the API server would refuse the pod.
+    reasons.push('sidecar_volume_name_taken');
+  }
   reasons.push(...annotationReasons(origin, podValue, nsValue));
   if (!manual && Object.hasOwn(stringMapOf(metadata['labels']), labels.controlPlaneComponent)) reasons.push('control_plane_component_not_manual');
   const effective = podValue ?? nsValue;

@@ -11,7 +11,8 @@ export type SkipReason =
   | 'injection_disable_annotation_present'
   | 'invalid_inject_annotation_at_workload'
   | 'invalid_inject_annotation_at_ns'
-  | 'control_plane_component_not_manual';
+  | 'control_plane_component_not_manual'
+  | 'sidecar_volume_name_taken';
 
 export const skipReasonText: Readonly<Record<SkipReason, string>> = {
   host_network_enabled: 'hostNetwork is enabled',
@@ -22,6 +23,7 @@ export const skipReasonText: Readonly<Record<SkipReason, string>> = {
   invalid_inject_annotation_at_workload: 'invalid value for annotation "linkerd.io/inject" at workload',
   invalid_inject_annotation_at_ns: 'invalid value for annotation "linkerd.io/inject" at namespace',
   control_plane_component_not_manual: 'control plane components are injected with --manual only',
+  sidecar_volume_name_taken: 'the pod already has a volume named like one the proxy needs (linkerd-identity-end-entity, linkerd-identity-token or linkerd-proxy-init-xtables-lock)',
 };
 
 export interface InjectReport {

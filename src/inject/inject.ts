@@ -72,7 +72,8 @@ function injectNamespace(object: JsonObject, options: InjectOptions): InjectResu
 function podLabels(object: JsonObject, kind: WorkloadKind, namespace: string, options: InjectOptions): Record<string, string> {
   const owner = kind === 'Pod' ? options.owner ?? ownerOfPod(object) : { kind, name: nameOf(object) };
   const result: Record<string, string> = { [labels.controlPlaneNs]: options.mesh.controllerNamespace };
-  if (owner !== undefined) result[proxyOwnerLabel(owner.kind)] = owner.name;
+  // A label value is at most 63 characters; a longer owner name would make the API server refuse the pod.
+  if (owner !== undefined && owner.name.length <= 63) result[proxyOwnerLabel(owner.kind)] = owner.name;
   if (namespace !== '') result[labels.workloadNs] = namespace;
   // A label the selector uses keeps its value: the template must go on matching the selector.
   const selector = selectorLabels(object);

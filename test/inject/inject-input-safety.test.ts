@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { injectCommand, type ManifestIo } from '../../src/cli/inject.js';
+import { defaultMeshConfig, injectAdmittedPod } from '../../src/inject/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -58,6 +59,25 @@ describe('sinew inject input and output safety', () => {
     assert.match(annotated.stdout, /linkerd\.io\/inject: ingress/);
     const manual = await inject(['--manual', '-'], gateway);
     assert.match(manual.stdout, /name: LINKERD2_PROXY_INGRESS_MODE\n\s+value: "true"/);
+  });
+
+  it('never writes a pod the API server would refuse: a clashing volume name skips, an owner name over 63 characters is not a label', async () => {
+    const clash = injectAdmittedPod({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'shop', annotations: { 'linkerd.io/inject': 'enabled' } },
+      spec: { containers: [{ name: 'app', image: 'example/app:1' }], volumes: [{ name: 'linkerd-identity-token', emptyDir: {} }] },
+    }, {}, { mesh: defaultMeshConfig(), createdBy: 'test' });
+    assert.equal(clash.injected, false);
+    assert.match(clash.injected ? '' : clash.reason, /sidecar_volume_name_taken/);
+    const long = 'a'.repeat(70);
+    const owned = injectAdmittedPod({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: `${long}-x`, namespace: 'shop', annotations: { 'linkerd.io/inject': 'enabled' }, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: long, uid: 'j', controller: true }] },
+      spec: { containers: [{ name: 'app', image: 'example/app:1' }] },
+    }, {}, { mesh: defaultMeshConfig(), createdBy: 'test' });
+    assert.ok(owned.injected);
+    const labels = (owned.pod.metadata as { labels: Record<string, string> }).labels;
+    assert.ok(Object.values(labels).every((value) => value.length <= 63), JSON.stringify(labels));
+    assert.equal(labels['linkerd.io/proxy-job'], undefined);
   });
 
   it('names an alias bomb and still injects the documents beside it', async () => {
