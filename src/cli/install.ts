@@ -68,7 +68,6 @@ Identity:
 
 Proxy (recorded in linkerd-config for injection):
       --proxy-image IMAGE           default: the --image
-      --init-image IMAGE            proxy-init's image (default: the --proxy-image)
       --proxy-log-level FILTER      default warn,linkerd=info,hickory=error
       --proxy-log-format FORMAT     plain (default) or json
       --proxy-uid UID               default 2102

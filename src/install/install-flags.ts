@@ -35,7 +35,6 @@ export const installSettingFlags = {
   'identity-issuance-lifetime': { type: 'string' },
   'identity-clock-skew-allowance': { type: 'string' },
   'proxy-image': { type: 'string' },
-  'init-image': { type: 'string' },
   'proxy-log-level': { type: 'string' },
   'proxy-log-format': { type: 'string' },
   'proxy-uid': { type: 'string' },
@@ -139,9 +138,10 @@ function proxyValues(values: InstallSettingValues, defaults: ProxyValues, image:
   };
 }
 
-function proxyInitValues(values: InstallSettingValues, defaults: ProxyInitValues, proxyImage: ImageRef, version: string): ProxyInitValues {
+function proxyInitValues(values: InstallSettingValues, defaults: ProxyInitValues, proxyImage: ImageRef): ProxyInitValues {
   return {
-    image: image('init-image', text(values, 'init-image'), proxyImage, version),
+    // proxy-init is a subcommand of the one sinew image, so its image is always the proxy's.
+    image: proxyImage,
     ignoreInboundPorts: portList('skip-inbound-ports', text(values, 'skip-inbound-ports'), defaults.ignoreInboundPorts),
     ignoreOutboundPorts: portList('skip-outbound-ports', text(values, 'skip-outbound-ports'), defaults.ignoreOutboundPorts),
   };
@@ -173,7 +173,7 @@ export function installValuesFromFlags(values: InstallSettingValues, version: st
       clockSkewAllowance: goDuration('identity-clock-skew-allowance', text(values, 'identity-clock-skew-allowance'), defaults.identity.clockSkewAllowance, 0),
     },
     proxy,
-    proxyInit: proxyInitValues(values, defaults.proxyInit, proxy.image, version),
+    proxyInit: proxyInitValues(values, defaults.proxyInit, proxy.image),
   };
 }
 

@@ -10,7 +10,7 @@ import { allKinds } from '../../src/informers/kinds/index.js';
 import { createdBy, defaultMeshConfig, injectWorkload } from '../../src/inject/index.js';
 import { review, send } from '../admission/admission-client.js';
 import type { WebhookCertificates } from '../admission/webhook-certificates.js';
-import { runSinew, type ControlPlaneProcess } from '../support/control-plane-process.js';
+import type { ControlPlaneProcess } from '../support/control-plane-process.js';
 import { FakeApiServer } from '../support/fake-api-server.js';
 import { startWebhookPlane } from '../support/webhook-plane.js';
 import { annotatedNamespace } from '../support/policy-objects.js';
@@ -93,8 +93,6 @@ describe('sinew control-plane --components injector', function () {
     };
     assert.deepEqual(withoutCreator(admitted), withoutCreator(expected));
     assert.match(String(((admitted.metadata as Json).annotations as Json)['linkerd.io/created-by']), /^sinew\/proxy-injector /);
-    const manualCli = await runSinew(['inject', '--help']);
-    assert.equal(manualCli.code, 0, 'the inject command is registered');
   });
 
   it('leaves a pod of a namespace without the annotation alone', async () => {
