@@ -6,6 +6,7 @@
  */
 import type { HttpRouteMatch, HeaderModifier } from '../informers/kinds/http-route-spec.js';
 import type { GrpcRouteMatch } from '../informers/kinds/grpc-route.js';
+import type { RedirectSpec } from './route-parts.js';
 
 /** Linkerd's default inbound policies. */
 export const defaultPolicyNames = [
@@ -46,8 +47,7 @@ export interface Authorization {
 
 export type InboundHttpFilter =
   | { readonly kind: 'requestHeaderModifier'; readonly modifier: HeaderModifier }
-  | { readonly kind: 'redirect'; readonly scheme?: string; readonly hostname?: string; readonly port?: number;
-    readonly statusCode?: number; readonly path?: { readonly type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; readonly value: string } };
+  | { readonly kind: 'redirect'; readonly redirect: RedirectSpec };
 
 export interface InboundHttpRule {
   /** Gateway API matches; an empty list matches every request. */

@@ -11,12 +11,13 @@
 import { isInvalid } from '../informers/fail-closed.js';
 import type { AuthorizationPolicy } from '../informers/kinds/authorization-policy.js';
 import type { GrpcRoute } from '../informers/kinds/grpc-route.js';
-import type { HttpRouteFilter, HttpRouteRule, ParentRef, RouteSalvage } from '../informers/kinds/http-route-spec.js';
+import type { HttpRouteRule, ParentRef, RouteSalvage } from '../informers/kinds/http-route-spec.js';
 import type { ProjectedObject, ResourceId } from '../informers/object.js';
 import type { StoreView } from '../store/store-view.js';
 import { authorizationPolicyRef, fromAuthorizationPolicy, policyGroup, resourceRef } from './client-authorizations.js';
 import type { Authorization, InboundGrpcRoute, InboundHttpFilter, InboundHttpRoute, PolicyNote, PolicyRef } from './inbound-model.js';
 import type { MeshConfig } from './mesh-config.js';
+import { grpcMatch, httpMatch, requestRedirect, RouteTranslationError } from './route-parts.js';
 
 export const gatewayGroup = 'gateway.networking.k8s.io';
 export const linkerdHttpRoutes = 'httproutes.policy.linkerd.io' as ResourceId;
@@ -112,34 +113,33 @@ export function inboundHttpRoutes(view: StoreView, config: MeshConfig, namespace
   return { attached, routes, notes };
 }
 
+/**
+ * The rules as the inbound proxy will take them, or why it could not: a filter inbound routes do
+ * not apply, or a match or redirect the proxy API cannot carry (checked by converting it, with the
+ * same code the message is built with).
+ */
 function translateRules(rules: readonly HttpRouteRule[]): InboundHttpRoute['rules'] | string {
   const out: InboundHttpRoute['rules'][number][] = [];
   for (const [index, rule] of (rules.length === 0 ? [{}] : rules).entries()) {
+    const where = `rules[${index}]`;
     const filters: InboundHttpFilter[] = [];
-    for (const filter of (rule as HttpRouteRule).filters ?? []) {
-      const translated = translateFilter(filter);
-      if (translated === undefined) return `rules[${index}] uses a ${filter.type} filter, which inbound routes do not apply`;
-      filters.push(translated);
+    const matches = (rule as HttpRouteRule).matches ?? [];
+    try {
+      matches.forEach((match, i) => httpMatch(match, `${where}.matches[${i}]`));
+      for (const filter of (rule as HttpRouteRule).filters ?? []) {
+        if (filter.type === 'RequestHeaderModifier') filters.push({ kind: 'requestHeaderModifier', modifier: filter.requestHeaderModifier });
+        else if (filter.type === 'RequestRedirect') {
+          requestRedirect(filter.requestRedirect);
+          filters.push({ kind: 'redirect', redirect: filter.requestRedirect });
+        } else return `${where} uses a ${filter.type} filter, which inbound routes do not apply`;
+      }
+    } catch (error) {
+      if (error instanceof RouteTranslationError) return error.message;
+      throw error;
     }
-    out.push({ matches: (rule as HttpRouteRule).matches ?? [], filters });
+    out.push({ matches, filters });
   }
   return out;
-}
-
-function translateFilter(filter: HttpRouteFilter): InboundHttpFilter | undefined {
-  if (filter.type === 'RequestHeaderModifier') return { kind: 'requestHeaderModifier', modifier: filter.requestHeaderModifier };
-  if (filter.type !== 'RequestRedirect') return undefined;
-  const redirect = filter.requestRedirect;
-  const path = redirect.path === undefined ? undefined
-    : { type: redirect.path.type, value: (redirect.path.type === 'ReplaceFullPath' ? redirect.path.replaceFullPath : redirect.path.replacePrefixMatch) ?? '' };
-  return {
-    kind: 'redirect',
-    ...(redirect.scheme === undefined ? {} : { scheme: redirect.scheme }),
-    ...(redirect.hostname === undefined ? {} : { hostname: redirect.hostname }),
-    ...(redirect.port === undefined ? {} : { port: redirect.port }),
-    ...(redirect.statusCode === undefined ? {} : { statusCode: redirect.statusCode }),
-    ...(path === undefined ? {} : { path }),
-  };
 }
 
 export function inboundGrpcRoutes(view: StoreView, config: MeshConfig, namespace: string, serverName: string): AttachedRoutes<InboundGrpcRoute> {
@@ -163,6 +163,12 @@ export function inboundGrpcRoutes(view: StoreView, config: MeshConfig, namespace
       for (const filter of rule.filters ?? []) {
         if (filter.type === 'RequestHeaderModifier') filters.push({ kind: 'requestHeaderModifier', modifier: filter.requestHeaderModifier });
         else unsupported ??= `rules[${index}] uses a ${filter.type} filter, which inbound routes do not apply`;
+      }
+      try {
+        (rule.matches ?? []).forEach((match, i) => grpcMatch(match, `rules[${index}].matches[${i}]`));
+      } catch (error) {
+        if (!(error instanceof RouteTranslationError)) throw error;
+        unsupported ??= error.message;
       }
       rules.push({ matches: rule.matches ?? [], filters });
     }

@@ -12,7 +12,7 @@
 import type { Backend } from '../gen/proto/io/linkerd/proxy/outbound/Backend.js';
 import type { Metadata } from '../gen/proto/io/linkerd/proxy/meta/Metadata.js';
 import { invalidMetadata, serviceBackend, serviceMetadata, unusableBackend } from './outbound-backends.js';
-import { isServiceRef, RouteTranslationError } from './outbound-route-parts.js';
+import { isServiceRef, RouteTranslationError } from './route-parts.js';
 
 export interface BackendContext {
   readonly routeNamespace: string;

@@ -8,17 +8,16 @@
  * (outbound-backend-refs.ts), failing an unusable backend's share with gRPC code 500 as Linkerd
  * does. Retries and timeouts: the route's annotations (`retry.linkerd.io/grpc`), else the Service's.
  */
-import type { GrpcRouteMatch } from '../gen/proto/io/linkerd/proxy/grpc_route/GrpcRouteMatch.js';
 import type {
   _io_linkerd_proxy_outbound_GrpcRoute_Filter as RouteFilter,
   _io_linkerd_proxy_outbound_GrpcRoute_Rule as RouteRule,
 } from '../gen/proto/io/linkerd/proxy/outbound/GrpcRoute.js';
-import type { GrpcRouteFilter, GrpcRouteMatch as SpecMatch, ValidGrpcRoute } from '../informers/kinds/grpc-route.js';
+import type { GrpcRouteFilter, ValidGrpcRoute } from '../informers/kinds/grpc-route.js';
 import { readGrpcRetry, readTimeouts } from './outbound-annotations.js';
 import { type FilterWriter, weightedBackend } from './outbound-backend-refs.js';
 import type { RouteContext } from './outbound-http-route.js';
 import type { OutboundGrpcRouteItem } from './outbound-items.js';
-import { effectiveTimeouts, headerMatch, headerModifier, hostMatch, RouteTranslationError } from './outbound-route-parts.js';
+import { effectiveTimeouts, grpcMatch, headerModifier, hostMatch, RouteTranslationError } from './route-parts.js';
 
 const grpcFilters: FilterWriter<GrpcRouteFilter, RouteFilter> = {
   translate: grpcFilter,
@@ -56,16 +55,6 @@ export function grpcRouteItem(route: ValidGrpcRoute, ports: readonly number[] | 
       hosts: (route.spec.hostnames ?? []).map(hostMatch),
       rules,
     },
-  };
-}
-
-function grpcMatch(match: SpecMatch, where: string): GrpcRouteMatch {
-  if (match.method?.type === 'RegularExpression') {
-    throw new RouteTranslationError(`${where}.method: RegularExpression method matches cannot be sent to the proxy`);
-  }
-  return {
-    rpc: match.method === undefined ? null : { service: match.method.service ?? '', method: match.method.method ?? '' },
-    headers: (match.headers ?? []).map((header, i) => headerMatch(header, `${where}.headers[${i}]`)),
   };
 }
 

@@ -8,13 +8,10 @@
  * modifiers and redirects; a URLRewrite, RequestMirror or ExtensionRef filter makes the whole route
  * unusable (RouteTranslationError), as in Linkerd. Backends: outbound-backend-refs.ts; a rule
  * without backendRefs sends to the Service itself (`backends: null`, see outbound-items.ts).
- * Retries and timeouts: the route's annotations, else the Service's (outbound-route-parts.ts);
+ * Retries and timeouts: the route's annotations, else the Service's (route-parts.ts);
  * a Gateway API `timeouts.request` counts as a route timeout, for both kinds. `backendRequest` is
  * not translated (the proxy API's per-backend timeout is ignored by current proxies).
  */
-import type { HttpRouteMatch } from '../gen/proto/io/linkerd/proxy/http_route/HttpRouteMatch.js';
-import type { PathMatch } from '../gen/proto/io/linkerd/proxy/http_route/PathMatch.js';
-import type { RequestRedirect } from '../gen/proto/io/linkerd/proxy/http_route/RequestRedirect.js';
 import type { Timeouts } from '../gen/proto/io/linkerd/proxy/http_route/Timeouts.js';
 import type {
   _io_linkerd_proxy_outbound_HttpRoute_Filter as RouteFilter,
@@ -22,12 +19,12 @@ import type {
 } from '../gen/proto/io/linkerd/proxy/outbound/HttpRoute.js';
 import type { ValidGatewayHttpRoute } from '../informers/kinds/gateway-http-route.js';
 import type { ValidHttpRoute } from '../informers/kinds/http-route.js';
-import type { HttpRouteFilter, HttpRouteMatch as SpecMatch, HttpRouteRule } from '../informers/kinds/http-route-spec.js';
+import type { HttpRouteFilter, HttpRouteRule } from '../informers/kinds/http-route-spec.js';
 import { type HttpRetry, readHttpRetry, readTimeouts } from './outbound-annotations.js';
 import { type BackendContext, type FilterWriter, weightedBackend } from './outbound-backend-refs.js';
 import { protoDuration } from './outbound-durations.js';
 import type { OutboundHttpRouteItem, OutboundServiceItem } from './outbound-items.js';
-import { checkedRegex, effectiveTimeouts, headerMatch, headerModifier, hostMatch, RouteTranslationError } from './outbound-route-parts.js';
+import { effectiveTimeouts, headerModifier, hostMatch, httpMatch, requestRedirect, RouteTranslationError } from './route-parts.js';
 import { parseDuration } from './go-duration.js';
 
 type AnyHttpRoute = ValidHttpRoute | ValidGatewayHttpRoute;
@@ -85,52 +82,11 @@ function httpRule(rule: HttpRouteRule, where: string, context: RuleContext): Rou
   };
 }
 
-function absolute(path: string, where: string): string {
-  if (!path.startsWith('/')) throw new RouteTranslationError(`${where}: ${JSON.stringify(path)} is not an absolute path`);
-  return path;
-}
-
-function httpMatch(match: SpecMatch, where: string): HttpRouteMatch {
-  let path: PathMatch | null = null;
-  if (match.path !== undefined) {
-    const value = match.path.value ?? '/';
-    if (match.path.type === 'RegularExpression') path = { regex: checkedRegex(value, `${where}.path`) };
-    else if (match.path.type === 'Exact') path = { exact: absolute(value, `${where}.path`) };
-    else path = { prefix: absolute(value, `${where}.path`) };
-  }
-  return {
-    path,
-    headers: (match.headers ?? []).map((header, i) => headerMatch(header, `${where}.headers[${i}]`)),
-    query_params: (match.queryParams ?? []).map((param, i) => (param.type === 'RegularExpression'
-      ? { name: param.name, regex: checkedRegex(param.value, `${where}.queryParams[${i}]`) }
-      : { name: param.name, exact: param.value })),
-    method: match.method === undefined ? null : { registered: match.method },
-  };
-}
-
 function httpFilter(filter: HttpRouteFilter): RouteFilter {
   switch (filter.type) {
     case 'RequestHeaderModifier': return { request_header_modifier: headerModifier(filter.requestHeaderModifier) };
     case 'ResponseHeaderModifier': return { response_header_modifier: headerModifier(filter.responseHeaderModifier) };
-    case 'RequestRedirect': return { redirect: redirect(filter.requestRedirect) };
+    case 'RequestRedirect': return { redirect: requestRedirect(filter.requestRedirect) };
     default: throw new RouteTranslationError(`${filter.type} filter is not supported`);
   }
-}
-
-type RedirectSpec = Extract<HttpRouteFilter, { type: 'RequestRedirect' }>['requestRedirect'];
-
-function redirect(spec: RedirectSpec): RequestRedirect {
-  let path: RequestRedirect['path'] = null;
-  if (spec.path !== undefined) {
-    path = spec.path.type === 'ReplaceFullPath'
-      ? { full: absolute(spec.path.replaceFullPath ?? '', 'requestRedirect.path') }
-      : { prefix: absolute(spec.path.replacePrefixMatch ?? '', 'requestRedirect.path') };
-  }
-  return {
-    scheme: spec.scheme === undefined ? null : { registered: spec.scheme === 'https' ? 'HTTPS' : 'HTTP' },
-    host: spec.hostname ?? '',
-    path,
-    port: spec.port ?? 0,
-    status: spec.statusCode ?? 0,
-  };
 }

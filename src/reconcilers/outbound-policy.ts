@@ -35,7 +35,7 @@ import { type Annotations, noTimeouts, type Parsed, readFailureAccrual, readGrpc
 import { grpcRouteItem } from './outbound-grpc-route.js';
 import { httpRouteItem, type RouteContext } from './outbound-http-route.js';
 import type { OutboundItem, OutboundServiceItem } from './outbound-items.js';
-import { attachedPorts, parentServiceKeys, RouteTranslationError } from './outbound-route-parts.js';
+import { attachedPorts, parentServiceKeys, RouteTranslationError } from './route-parts.js';
 import { opaquePortsAnnotation } from './pod-endpoint.js';
 import type { Reconciler } from './reconciler.js';
 

@@ -181,6 +181,18 @@ describe('inbound policy', () => {
     assert.match(JSON.stringify(after.notes), /HTTPRoute.*narrow.*is attached to this Server/);
   });
 
+  it('a route the proxy API cannot carry (a regular expression that does not compile, a relative path) is not applied, and says why', () => {
+    cluster.apply(webServer, authorizationPolicy(ns, 'all-meshed', serverTarget('web-http'), [meshTlsRef('any')]),
+      meshTlsAuthentication(ns, 'any', { identities: ['*'] }),
+      httpRoute(ns, 'bad-regex', 'web-http', [{ matches: [{ path: { type: 'RegularExpression', value: '/(unclosed' } }] }]));
+    const result = cluster.server(ns, 'web', 8080);
+    assert.deepEqual(result.httpRoutes, [], 'nothing half-applied, and no default route either');
+    assert.equal(decide(result, { ...meshed('api'), path: '/unclosed', method: 'GET' }).allowed, false);
+    assert.match(JSON.stringify(result.notes), /rules\[0\]\.matches\[0\]\.path: .* is not a regular expression/);
+    cluster.apply(httpRoute(ns, 'bad-regex', 'web-http', [{ matches: [{ path: { type: 'Exact', value: 'relative' } }] }]));
+    assert.match(JSON.stringify(cluster.server(ns, 'web', 8080).notes), /is not an absolute path/);
+  });
+
   it('ports listed in proxy-require-identity-inbound-ports turn *-unauthenticated defaults into *-authenticated', () => {
     cluster.apply(meshedPod(ns, 'web', { ip: '10.1.0.5', ports: { http: 8080, grpc: 9000 }, annotations: { [requireIdentityPortsAnnotation]: '9000' } }));
     assert.equal(allowed(plain(), 8080), true);

@@ -4,22 +4,19 @@
  * Labels and metadata name the policy as Linkerd does: a Server resource is
  * `{group: policy.linkerd.io, kind: server, name}`, a default `{group: "", kind: default, name:
  * <policy>}`; each authorization and route carries `meta.Metadata` (a resource, or a default
- * such as `probe`). Networks that are not valid CIDRs cannot occur (the projections reject them),
- * but one that did would be dropped from its authorization, never widened.
+ * such as `probe`). Matches, filters and redirects are converted by the code outbound routes use
+ * (route-parts.ts); the inbound reconciler has already dropped any route they cannot carry.
+ * Networks that are not valid CIDRs cannot occur (the projections reject them), but one that did
+ * would be dropped from its authorization, never widened.
  */
 import type { Authz } from '../../gen/proto/io/linkerd/proxy/inbound/Authz.js';
 import type { GrpcRoute } from '../../gen/proto/io/linkerd/proxy/inbound/GrpcRoute.js';
 import type { HttpRoute } from '../../gen/proto/io/linkerd/proxy/inbound/HttpRoute.js';
 import type { Server } from '../../gen/proto/io/linkerd/proxy/inbound/Server.js';
-import type { GrpcRouteMatch } from '../../gen/proto/io/linkerd/proxy/grpc_route/GrpcRouteMatch.js';
-import type { HttpRouteMatch } from '../../gen/proto/io/linkerd/proxy/http_route/HttpRouteMatch.js';
-import type { RequestRedirect } from '../../gen/proto/io/linkerd/proxy/http_route/RequestRedirect.js';
 import type { IPNetwork } from '../../gen/proto/io/linkerd/proxy/net/IPNetwork.js';
 import type { Metadata } from '../../gen/proto/io/linkerd/proxy/meta/Metadata.js';
-import type { GrpcRouteMatch as SpecGrpcMatch } from '../../informers/kinds/grpc-route.js';
-import type { HttpRouteMatch as SpecHttpMatch } from '../../informers/kinds/http-route-spec.js';
 import type { Authorization, InboundHttpFilter, InboundServer, NetworkRule, PolicyRef } from '../../reconcilers/inbound-model.js';
-import { headerBytes, headerModifier, hostMatch } from '../../reconcilers/outbound-route-parts.js';
+import { grpcMatch, headerModifier, hostMatch, httpMatch, requestRedirect } from '../../reconcilers/route-parts.js';
 import { toIpAddress } from '../destination/ip-address.js';
 
 export function serverMessage(server: InboundServer): Server {
@@ -36,7 +33,7 @@ function protocolMessage(server: InboundServer): Server['protocol'] {
     metadata: metadataOf(route.ref),
     hosts: route.hosts.map(hostMatch),
     authorizations: authzMessages(route.authorizations),
-    rules: route.rules.map((rule) => ({ matches: rule.matches.map(httpMatch), filters: rule.filters.map(httpFilter) })),
+    rules: route.rules.map((rule, r) => ({ matches: rule.matches.map((match, m) => httpMatch(match, `rules[${r}].matches[${m}]`)), filters: rule.filters.map(httpFilter) })),
   }));
   switch (server.protocol) {
     case 'detect': return { detect: { timeout: duration(server.detectTimeoutMs), http_routes: httpRoutes() } };
@@ -50,8 +47,8 @@ function protocolMessage(server: InboundServer): Server['protocol'] {
           metadata: metadataOf(route.ref),
           hosts: route.hosts.map(hostMatch),
           authorizations: authzMessages(route.authorizations),
-          rules: route.rules.map((rule) => ({
-            matches: rule.matches.map(grpcMatch),
+          rules: route.rules.map((rule, r) => ({
+            matches: rule.matches.map((match, m) => grpcMatch(match, `rules[${r}].matches[${m}]`)),
             filters: rule.filters.flatMap((filter) => (filter.kind === 'requestHeaderModifier' ? [{ request_header_modifier: headerModifier(filter.modifier) }] : [])),
           })),
         })),
@@ -133,32 +130,6 @@ function ipNetwork(text: string): IPNetwork | undefined {
   return Number.isInteger(prefix) && prefix >= 0 && prefix <= full ? { ip, prefix_len: prefix } : undefined;
 }
 
-function httpMatch(match: SpecHttpMatch): HttpRouteMatch {
-  const value = match.path?.value ?? '/';
-  const type = match.path?.type;
-  return {
-    path: match.path === undefined ? null : type === 'Exact' ? { exact: value } : type === 'RegularExpression' ? { regex: value } : { prefix: value },
-    headers: (match.headers ?? []).map((header) => (header.type === 'RegularExpression' ? { name: header.name, regex: header.value } : { name: header.name, exact: headerBytes(header.value) })),
-    query_params: (match.queryParams ?? []).map((param) => (param.type === 'RegularExpression' ? { name: param.name, regex: param.value } : { name: param.name, exact: param.value })),
-    method: match.method === undefined ? null : { registered: match.method },
-  };
-}
-
-function grpcMatch(match: SpecGrpcMatch): GrpcRouteMatch {
-  return {
-    rpc: match.method === undefined ? null : { service: match.method.service ?? '', method: match.method.method ?? '' },
-    headers: (match.headers ?? []).map((header) => (header.type === 'RegularExpression' ? { name: header.name, regex: header.value } : { name: header.name, exact: headerBytes(header.value) })),
-  };
-}
-
 function httpFilter(filter: InboundHttpFilter): NonNullable<HttpRoute['rules']>[number]['filters'] extends (infer F)[] | undefined ? F : never {
-  if (filter.kind === 'requestHeaderModifier') return { request_header_modifier: headerModifier(filter.modifier) };
-  const redirect: RequestRedirect = {
-    scheme: filter.scheme === undefined ? null : { registered: filter.scheme === 'https' ? 'HTTPS' : 'HTTP' },
-    host: filter.hostname ?? '',
-    path: filter.path === undefined ? null : filter.path.type === 'ReplaceFullPath' ? { full: filter.path.value } : { prefix: filter.path.value },
-    port: filter.port ?? 0,
-    status: filter.statusCode ?? 0,
-  };
-  return { redirect };
+  return filter.kind === 'requestHeaderModifier' ? { request_header_modifier: headerModifier(filter.modifier) } : { redirect: requestRedirect(filter.redirect) };
 }
