@@ -263,7 +263,7 @@ async function startDestination(settings: DestinationSettings, metrics: EngineMe
     const destination = await start(settings.destination, () => [destinationService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry })]);
     const policy = await start(settings.policy, () => [
       inboundServerPoliciesService({ hub: engine.hub, view: engine.store.view, getView: (key) => engine.store.getView(key), config: mesh, log, registry }),
-      outboundPoliciesService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry, clusterNetworks: mesh.clusterNetworks }),
+      outboundPoliciesService({ hub: engine.hub, view: engine.store.view, config: mesh, log, registry }),
     ]);
     admission = settings.admission === undefined ? undefined : await startAdmissionServer({
       address: settings.admission.host, port: settings.admission.port, log, registry,

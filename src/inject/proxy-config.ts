@@ -5,6 +5,7 @@
  * plus the proxy defaults every pod starts from before its annotations are applied.
  */
 import { sinewVersion } from '../cli/version.js';
+import { defaultMeshConfig as controlPlaneDefaults } from '../reconcilers/mesh-config.js';
 
 export type InboundPolicy =
   | 'all-unauthenticated' | 'all-authenticated' | 'cluster-unauthenticated' | 'cluster-authenticated' | 'deny' | 'audit';
@@ -89,8 +90,8 @@ export interface MeshConfig {
 export const sinewImage = 'ghcr.io/sinew-mesh/sinew';
 
 /** Linkerd's default opaque ports: SMTP, MySQL, Galera, PostgreSQL, Redis, Elasticsearch, Memcached. */
-export const defaultOpaquePorts = '25,587,3306,4444,5432,6379,9300,11211';
-export const defaultClusterNetworks = '10.0.0.0/8,100.64.0.0/10,172.16.0.0/12,192.168.0.0/16,fd00::/8';
+export const defaultOpaquePorts = controlPlaneDefaults.defaultOpaquePorts;
+export const defaultClusterNetworks = controlPlaneDefaults.clusterNetworks.join(',');
 
 export function defaultProxyConfig(version = `v${sinewVersion()}`): ProxyConfig {
   return {

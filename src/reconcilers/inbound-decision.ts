@@ -13,7 +13,7 @@
  * - The first authorization that admits the client decides; none means deny. `audit` admits and
  *   is reported as such.
  */
-import { BlockList, isIP } from 'node:net';
+import { networkHolds } from '../informers/ip-network.js';
 import type { HttpRouteMatch } from '../informers/kinds/http-route-spec.js';
 import type { Authentication, Authorization, InboundHttpRoute, InboundServer, NetworkRule, PolicyRef } from './inbound-model.js';
 import { refText } from './inbound-model.js';
@@ -97,8 +97,8 @@ function networkVerdict(networks: readonly NetworkRule[], ip: string | undefined
       : `it admits only ${networks.map((network) => network.net).join(', ')}, and no --client-ip was given`;
   }
   for (const network of networks) {
-    if (!contains(network.net, ip)) continue;
-    const except = network.except.find((excluded) => contains(excluded, ip));
+    if (!networkHolds(network.net, ip)) continue;
+    const except = network.except.find((excluded) => networkHolds(excluded, ip));
     if (except === undefined) return undefined;
     return `${ip} is in ${network.net} but excepted by ${except}`;
   }
@@ -107,20 +107,6 @@ function networkVerdict(networks: readonly NetworkRule[], ip: string | undefined
 
 function isEverything(net: string): boolean {
   return net === '0.0.0.0/0' || net === '::/0';
-}
-
-/** Whether an address is in a network (`a.b.c.d/n`, `::/n` or a single address). */
-export function contains(net: string, ip: string): boolean {
-  const family = isIP(ip);
-  const slash = net.indexOf('/');
-  const base = slash === -1 ? net : net.slice(0, slash);
-  const baseFamily = isIP(base);
-  if (family === 0 || baseFamily !== family) return false;
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  const prefix = slash === -1 ? (family === 4 ? 32 : 128) : Number(net.slice(slash + 1));
-  const list = new BlockList();
-  list.addSubnet(base, prefix, type);
-  return list.check(ip, type);
 }
 
 function authenticationVerdict(authentication: Authentication, client: InboundClient): string | undefined {

@@ -1,6 +1,7 @@
 /** Networks and their exceptions, as Linkerd's validator checks them. */
 import assert from 'node:assert/strict';
-import { exceptionProblem, networkContains, parseNetwork } from '../../src/admission/cidr.js';
+import { exceptionProblem } from '../../src/admission/cidr.js';
+import { networkContains, parseNetwork } from '../../src/informers/ip-network.js';
 
 function network(text: string) {
   const parsed = parseNetwork(text);

@@ -3,22 +3,15 @@
  * Fail-closed: a bad network makes the whole object invalid, so it authenticates no one; so does a
  * field Sinew does not know (the spec is strict).
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { failClosed } from '../fail-closed.js';
+import { parseNetwork } from '../ip-network.js';
 import type { KindSpec } from '../kind.js';
 import { metadataSchema } from '../object.js';
 
 /** True for an IP address, or an IP network written `<address>/<prefix length>`. */
 export function isCidrOrAddress(text: string): boolean {
-  const slash = text.indexOf('/');
-  const address = slash === -1 ? text : text.slice(0, slash);
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (slash === -1) return true;
-  const prefix = text.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  return Number(prefix) <= (family === 4 ? 32 : 128);
+  return parseNetwork(text) !== undefined;
 }
 
 export const cidrSchema = z.string().refine(isCidrOrAddress, 'expected an IP network (CIDR) or address');

@@ -15,6 +15,7 @@ import type { HttpRoute } from '../../gen/proto/io/linkerd/proxy/inbound/HttpRou
 import type { Server } from '../../gen/proto/io/linkerd/proxy/inbound/Server.js';
 import type { IPNetwork } from '../../gen/proto/io/linkerd/proxy/net/IPNetwork.js';
 import type { Metadata } from '../../gen/proto/io/linkerd/proxy/meta/Metadata.js';
+import { parseNetwork } from '../../informers/ip-network.js';
 import type { Authorization, InboundHttpFilter, InboundServer, NetworkRule, PolicyRef } from '../../reconcilers/inbound-model.js';
 import { grpcMatch, headerModifier, hostMatch, httpMatch, requestRedirect } from '../../reconcilers/route-parts.js';
 import { toIpAddress } from '../destination/ip-address.js';
@@ -121,13 +122,9 @@ function networkMessage(network: NetworkRule): { net: IPNetwork; except: IPNetwo
 }
 
 function ipNetwork(text: string): IPNetwork | undefined {
-  const slash = text.indexOf('/');
-  const address = slash === -1 ? text : text.slice(0, slash);
-  const ip = toIpAddress(address);
-  if (ip === undefined) return undefined;
-  const full = 'ipv4' in ip ? 32 : 128;
-  const prefix = slash === -1 ? full : Number(text.slice(slash + 1));
-  return Number.isInteger(prefix) && prefix >= 0 && prefix <= full ? { ip, prefix_len: prefix } : undefined;
+  const network = parseNetwork(text);
+  const ip = network === undefined ? undefined : toIpAddress(network.address);
+  return network === undefined || ip === undefined ? undefined : { ip, prefix_len: network.prefix };
 }
 
 function httpFilter(filter: InboundHttpFilter): NonNullable<HttpRoute['rules']>[number]['filters'] extends (infer F)[] | undefined ? F : never {

@@ -31,7 +31,8 @@ import type { MessageSink, ViewMessage } from '../view-message.js';
 import type { OutboundTarget } from './outbound-client-policy.js';
 import { egressFallbackPolicy } from './outbound-fallback.js';
 import { OutboundLens } from './outbound-lens.js';
-import { defaultClusterNetworks, networkSet, resolveTarget, type TargetContext } from './outbound-target.js';
+import { networkSet } from '../../informers/ip-network.js';
+import { resolveTarget, type TargetContext } from './outbound-target.js';
 
 export interface OutboundPoliciesServiceOptions {
   readonly hub: ViewHub;
@@ -40,8 +41,6 @@ export interface OutboundPoliciesServiceOptions {
   readonly log: Logger;
   readonly registry: Registry;
   readonly queueCapacity?: number;
-  /** The cluster's pod and Service networks (Linkerd's `clusterNetworks`); Linkerd's default list if unset. */
-  readonly clusterNetworks?: readonly string[];
 }
 
 export function outboundPoliciesService(options: OutboundPoliciesServiceOptions): GrpcService {
@@ -54,7 +53,7 @@ export function outboundPoliciesService(options: OutboundPoliciesServiceOptions)
   const { hub, config, log } = options;
   const context: TargetContext = {
     view: options.view, clusterDomain: config.clusterDomain,
-    clusterNetworks: networkSet(options.clusterNetworks ?? defaultClusterNetworks),
+    clusterNetworks: networkSet(config.clusterNetworks),
   };
 
   const fail = (error: unknown): Partial<ServiceError> => {

@@ -30,9 +30,6 @@ export type ResolvedTarget =
   | ({ readonly kind: 'service' } & OutboundTarget)
   | { readonly kind: 'fallback'; readonly address: TcpAddress };
 
-/** Linkerd's default `clusterNetworks`. */
-export const defaultClusterNetworks: readonly string[] = ['10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.168.0.0/16', 'fd00::/8'];
-
 const services = 'services' as ResourceId;
 
 const workloadSchema = z.object({
@@ -62,16 +59,6 @@ export function sourceNamespace(workload: string): string {
 }
 
 /** A membership test for CIDRs such as `10.0.0.0/8` and `fd00::/8`; malformed entries are skipped. */
-export function networkSet(cidrs: readonly string[]): net.BlockList {
-  const list = new net.BlockList();
-  for (const cidr of cidrs) {
-    const [address = '', prefix = ''] = cidr.trim().split('/');
-    const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
-    if (family !== undefined && /^\d{1,3}$/.test(prefix)) list.addSubnet(address, Number(prefix), family);
-  }
-  return list;
-}
-
 export interface TargetContext {
   readonly view: StoreView;
   readonly clusterDomain: string;
