@@ -10,7 +10,7 @@ import { type CheckMode, checkPlan } from '../check/check-plan.js';
 import { type CheckPrinter, jsonPrinter, type OutputFormat, tablePrinter } from '../check/check-output.js';
 import { type ClusterReader, clusterReader } from '../check/cluster-reader.js';
 import { type ExpectedCrd, readExpectedCrds } from '../check/expected-crds.js';
-import { loadKubeConfigFor } from '../check/kube-config.js';
+import { loadKubeConfig } from '../informers/kube-config.js';
 import { runChecks } from '../check/runner.js';
 import { terminalSpinner } from '../check/spinner.js';
 import { oneOf, parse } from './args.js';
@@ -78,7 +78,7 @@ function modeOf(values: { pre?: boolean | undefined; crds?: boolean | undefined;
 }
 
 function connectTo(options: CheckOptions): ClusterReader {
-  return clusterReader(kubeApiClient(loadKubeConfigFor({ kubeconfig: options.kubeconfig, context: options.context })));
+  return clusterReader(kubeApiClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })));
 }
 
 export async function checkCommand(argv: readonly string[], io: CommandIo, runtime: CheckRuntime = {}): Promise<number> {

@@ -4,10 +4,10 @@
  * in-memory store, and the watches are stopped. Fails with the informers' last error when the
  * lists have not all completed within the timeout.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { map } from 'rxjs';
 import { kubeApiClient } from '../informers/api-client.js';
 import { informers } from '../informers/informers.js';
+import { loadKubeConfig } from '../informers/kube-config.js';
 import { allKinds } from '../informers/kinds/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { StoreView } from '../store/store-view.js';
@@ -19,18 +19,11 @@ export interface ClusterState {
   close(): Promise<void>;
 }
 
-export function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {
-  const config = new KubeConfig();
-  if (kubeconfig !== undefined) config.loadFromFile(kubeconfig);
-  else config.loadFromDefault();
-  return config;
-}
-
 export async function loadClusterState(kubeconfig: string | undefined, log: Logger, timeoutMs = 30_000): Promise<ClusterState> {
   const engine = await createEngine({ storeDir: undefined, kinds: allKinds, reconcilers: [], log });
   const pipeline = startPipeline({
     source: informers({
-      client: kubeApiClient(loadKubeConfig(kubeconfig)), kinds: allKinds, seed: (resource) => engine.store.seed(resource), log,
+      client: kubeApiClient(loadKubeConfig({ kubeconfig })), kinds: allKinds, seed: (resource) => engine.store.seed(resource), log,
     }).pipe(map((event) => ({ at: undefined, event }))),
     loop: engine.loop,
     batching: { kind: 'time', maxMs: 5, maxEvents: 2000 },

@@ -10,7 +10,6 @@
  * every running component is ready. Runs until SIGINT or SIGTERM.
  */
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { type AdmissionServer, admissionWebhooks, startAdmissionServer } from '../admission/admission-server.js';
 import { InjectorConfigError, injectorConfigFile } from '../admission/injector-config.js';
 import { namespaceAnnotationsFrom } from '../admission/namespace-annotations.js';
@@ -21,6 +20,7 @@ import { servers as serverResource } from '../reconcilers/inbound-server.js';
 import { Registry } from 'prom-client';
 import { map, type Observable, share, tap } from 'rxjs';
 import { kubeApiClient } from '../informers/api-client.js';
+import { loadKubeConfig } from '../informers/kube-config.js';
 import { EventLogWriter } from '../informers/event-log.js';
 import { changesOf } from '../informers/event.js';
 import { informers } from '../informers/informers.js';
@@ -159,7 +159,7 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
     : undefined;
   let identityComponent: IdentityComponent | undefined;
   try {
-    identityComponent = identity === undefined ? undefined : await startIdentity(identity, loadKubeConfig(values.kubeconfig), registry, log);
+    identityComponent = identity === undefined ? undefined : await startIdentity(identity, loadKubeConfig({ kubeconfig: values.kubeconfig }), registry, log);
   } catch (error) {
     await destination?.stop();
     throw error;
@@ -347,7 +347,7 @@ async function startInjector(settings: InjectorSettings, kubeconfig: string | un
     webhooks: {
       '/': proxyInjector({
         inject: (pod, namespaceAnnotations, namespace) => injectAdmittedPod(pod, namespaceAnnotations, { mesh: settings.mesh, createdBy: by, namespace }),
-        namespaceAnnotations: namespaceAnnotationsFrom(kubeApiClient(loadKubeConfig(kubeconfig))),
+        namespaceAnnotations: namespaceAnnotationsFrom(kubeApiClient(loadKubeConfig({ kubeconfig }))),
         log,
       }),
     },
@@ -363,18 +363,11 @@ function clusterNetworks(text: string): readonly string[] {
   return networks;
 }
 
-function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {
-  const config = new KubeConfig();
-  if (kubeconfig !== undefined) config.loadFromFile(kubeconfig);
-  else config.loadFromDefault();
-  return config;
-}
-
 function eventSource(source: string, kubeconfig: string | undefined, store: Store, log: Logger,
   metrics: EngineMetrics): Observable<TimedEvent> {
   if (source.startsWith('replay:')) return replaySource({ file: source.slice('replay:'.length), kinds: allKinds, log });
   return informers({
-    client: kubeApiClient(loadKubeConfig(kubeconfig)),
+    client: kubeApiClient(loadKubeConfig({ kubeconfig })),
     kinds: allKinds,
     seed: (resource) => store.seed(resource),
     log,

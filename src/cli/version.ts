@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { type ClusterReader, clusterReader } from '../check/cluster-reader.js';
-import { loadKubeConfigFor } from '../check/kube-config.js';
+import { loadKubeConfig } from '../informers/kube-config.js';
 import { readServerVersion } from '../check/server-version.js';
 import { kubeApiClient } from '../informers/api-client.js';
 import { parse } from './args.js';
@@ -79,7 +79,7 @@ export async function versionCommand(argv: readonly string[], out: (text: string
   out(short ? `${client}\n` : `Client version: ${client}\n`);
   if (values.client === true) return 0;
   const connect = runtime.connect
-    ?? (() => clusterReader(kubeApiClient(loadKubeConfigFor({ kubeconfig: values.kubeconfig, context: values.context }))));
+    ?? (() => clusterReader(kubeApiClient(loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context }))));
   const server = await serverVersion(connect, values['linkerd-namespace'] ?? 'linkerd', runtime.timeoutMs ?? 5000);
   out(short ? `${server}\n` : `Server version: ${server}\n`);
   return 0;

@@ -7,7 +7,8 @@
  * which request failed and why; 404 means "not there" and is an answer, not an error. Replies are
  * parsed with zod (they are untrusted input) down to the fields read.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig as loadSharedKubeConfig } from '../informers/kube-config.js';
 import { z } from 'zod';
 import { type ApiClient, kubeApiClient, parseJson, readBody } from '../informers/api-client.js';
 import type { CrdRequirement } from './crd-manifests.js';
@@ -29,21 +30,11 @@ export interface Cluster {
 }
 
 export function loadKubeConfig(options: ClusterOptions): KubeConfig {
-  const config = new KubeConfig();
   try {
-    if (options.kubeconfig !== undefined) config.loadFromFile(options.kubeconfig);
-    else config.loadFromDefault();
+    return loadSharedKubeConfig(options);
   } catch (error) {
-    throw new ClusterAccessError(`cannot load the kubeconfig${options.kubeconfig === undefined ? '' : ` ${options.kubeconfig}`}: ${(error as Error).message}`);
+    throw new ClusterAccessError((error as Error).message);
   }
-  if (options.context !== undefined) {
-    if (config.getContextObject(options.context) === null) {
-      throw new ClusterAccessError(`the kubeconfig has no context ${JSON.stringify(options.context)} (it has ${config.getContexts().map((context) => context.name).join(', ') || 'none'})`);
-    }
-    config.setCurrentContext(options.context);
-  }
-  if (config.getCurrentCluster() === null) throw new ClusterAccessError('the kubeconfig names no current cluster');
-  return config;
 }
 
 const statusSchema = z.object({ message: z.string() });

@@ -64,6 +64,6 @@ describe('sinew check (the command)', function () {
   it('fails the first check when the kubeconfig context does not exist', async () => {
     const { code, out } = await runCheck(['--kubeconfig', kubeconfig, '--context', 'nope']);
     assert.equal(code, 1);
-    assert.match(out, /^kubernetes-api\n-+\n× can initialize the client\n {4}context "nope" does not exist in the kubeconfig\n {4}see https:\/\/linkerd\.io\/2\/checks\/#k8s-api for hints\n/);
+    assert.match(out, /^kubernetes-api\n-+\n× can initialize the client\n {4}context "nope" does not exist in the kubeconfig \(it has sinew-fake\)\n {4}see https:\/\/linkerd\.io\/2\/checks\/#k8s-api for hints\n/);
   });
 });

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { CheckFacts } from '../../src/check/check-facts.js';
 import { clusterReader } from '../../src/check/cluster-reader.js';
-import { loadKubeConfigFor } from '../../src/check/kube-config.js';
+import { loadKubeConfig } from '../../src/informers/kube-config.js';
 import { kubernetesApiChecks } from '../../src/check/kubernetes-api.js';
 import { checkKubernetesVersion, kubernetesVersionChecks } from '../../src/check/kubernetes-version.js';
 import { kubeApiClient } from '../../src/informers/api-client.js';
@@ -53,13 +53,13 @@ describe('kubernetes-api and kubernetes-version checks', function () {
   });
 
   it('fail at the first check when the kubeconfig cannot be read or has no such context', async () => {
-    const missing = await runApiChecks(() => clusterReader(kubeApiClient(loadKubeConfigFor({ kubeconfig: '/nonexistent/kubeconfig' }))));
+    const missing = await runApiChecks(() => clusterReader(kubeApiClient(loadKubeConfig({ kubeconfig: '/nonexistent/kubeconfig' }))));
     assert.equal(missing.results.length, 1);
     assert.match(missing.results[0]?.error ?? '', /ENOENT/);
     const cluster = await startCluster();
     try {
-      const wrong = await runApiChecks(() => clusterReader(kubeApiClient(loadKubeConfigFor({ kubeconfig: cluster.kubeconfig, context: 'elsewhere' }))));
-      assert.equal(wrong.results[0]?.error, 'context "elsewhere" does not exist in the kubeconfig');
+      const wrong = await runApiChecks(() => clusterReader(kubeApiClient(loadKubeConfig({ kubeconfig: cluster.kubeconfig, context: 'elsewhere' }))));
+      assert.equal(wrong.results[0]?.error, 'context "elsewhere" does not exist in the kubeconfig (it has sinew-fake)');
     } finally {
       await cluster.stop();
     }

@@ -115,7 +115,7 @@ describe('sinew install against a cluster', function () {
     assert.equal(result.code, 0, result.err);
     const unknown = await runInstall('--kubeconfig', file, '--context', 'nope');
     assert.equal(unknown.code, 1);
-    assert.match(unknown.err, /the kubeconfig has no context "nope" \(it has live, dead\)/);
+    assert.match(unknown.err, /context "nope" does not exist in the kubeconfig \(it has live, dead\)/);
   });
 
   it('refuses flags it cannot use with a usage error naming the flag', async () => {
