@@ -97,10 +97,6 @@ export interface InboundServer {
   readonly notes: readonly PolicyNote[];
 }
 
-export function refName(ref: PolicyRef): string {
-  return ref.kind === 'default' ? `default:${ref.name}` : `${ref.resource}/${ref.name}`;
-}
-
 export function refText(ref: PolicyRef): string {
   return ref.kind === 'default' ? `${ref.name} (built-in)` : `${ref.resource} ${ref.namespace}/${ref.name}`;
 }

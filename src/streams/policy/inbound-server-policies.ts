@@ -25,7 +25,8 @@ import { InvalidArgumentError, NotFoundError, toServiceError } from '../grpc-err
 import type { GrpcService } from '../grpc-server.js';
 import { grpcSink, onCallEnd } from '../grpc-sink.js';
 import { loadProtos } from '../proto.js';
-import type { Snapshot } from '../snapshot.js';
+import type { Snapshot, SnapshotItem } from '../snapshot.js';
+import type { InboundItem } from '../../reconcilers/inbound-policy.js';
 import type { ViewHub } from '../view-hub.js';
 import { InboundLens } from './inbound-lens.js';
 
@@ -99,7 +100,7 @@ export function inboundServerPoliciesService(options: InboundPoliciesOptions): G
         const { workload, port } = resolve(call.request);
         const lens = new InboundLens(config, port);
         const snapshot = options.getView(`inbound/${workload.namespace}/${workload.pod}`);
-        const [message] = lens.next({ type: 'snapshot', exists: snapshot !== undefined, items: (snapshot?.items ?? []) as Parameters<InboundLens['next']>[0] extends { items: infer I } ? I : never });
+        const [message] = lens.next({ type: 'snapshot', exists: snapshot !== undefined, items: (snapshot?.items ?? []) as readonly SnapshotItem<InboundItem>[] });
         if (message === undefined) throw new NotFoundError(`pod ${workload.namespace}/${workload.pod} has no inbound policy yet`);
         callback(null, message);
       } catch (error) {
