@@ -10,6 +10,7 @@ import { identityCommand, identityHelp } from './identity.js';
 import { injectCommand, injectHelp } from './inject.js';
 import { installCommand, installHelp } from './install.js';
 import { diagnosticsCommand, diagnosticsHelp } from './diagnostics.js';
+import { proxyCommand, proxyHelp } from './proxy.js';
 import { replayCommand, replayHelp } from './replay.js';
 import { uninjectCommand, uninjectHelp } from './uninject.js';
 import { uninstallCommand, uninstallHelp } from './uninstall.js';
@@ -26,6 +27,7 @@ const commands: Readonly<Record<string, { run: Command; summary: string; help: s
   identity: { run: identityCommand, summary: 'identity tooling: generate-ca writes a trust anchor and issuer', help: identityHelp },
   inject: { run: injectCommand, summary: 'add the proxy (or the annotation the injector acts on) to Kubernetes manifests', help: injectHelp },
   install: { run: installCommand, summary: 'print the CRDs (--crds) or the control plane, for kubectl apply -f -', help: installHelp },
+  proxy: { run: proxyCommand, summary: 'run the sidecar proxy (configured by LINKERD2_PROXY_* variables)', help: proxyHelp },
   replay: { run: replayCommand, summary: 'replay an event log through the control-plane pipeline', help: replayHelp },
   uninject: { run: uninjectCommand, summary: 'remove the proxy from Kubernetes manifests', help: uninjectHelp },
   uninstall: { run: uninstallCommand, summary: 'print everything Sinew installed, for kubectl delete -f -', help: uninstallHelp },
