@@ -8,6 +8,8 @@
  *   had returned TARGET.
  * - `SINEW_PROXY_INBOUND_FORWARD_HOST` (default 127.0.0.1): where the inbound proxy connects to the
  *   application, on the connection's original port.
+ * - `SINEW_PROXY_HTTP_HEADER_TIMEOUT` (default 10s): how long a client may take to send a request's
+ *   head once detection found HTTP/1 (a slow client is answered 408 and closed).
  *
  * Reading is pure and total: unknown variables are ignored, and every malformed or missing one is
  * collected into a single ProxyEnvError whose lines each name the variable and what is wrong.
@@ -127,6 +129,7 @@ export interface ProxyEnv {
   readonly cores: number | undefined;
   readonly staticTargets: readonly StaticTarget[];
   readonly inboundForwardHost: string;
+  readonly httpHeaderTimeoutMs: number;
 }
 
 export class ProxyEnvError extends Error {
@@ -318,6 +321,7 @@ export function parseProxyEnv(env: Env): ProxyEnv {
       if (isIP(text) === 0 && !dnsName.test(text)) throw new BadValue('is not an IP address or a host name');
       return text;
     }, '127.0.0.1'),
+    httpHeaderTimeoutMs: r.read('SINEW_PROXY_HTTP_HEADER_TIMEOUT', duration, 10_000),
   };
   if (r.problems.length > 0) throw new ProxyEnvError(r.problems);
   return config;

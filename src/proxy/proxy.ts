@@ -20,7 +20,7 @@ import { watchOutboundPolicy } from './discovery/outbound-policy-watch.js';
 import { watchProfile } from './discovery/profile-watch.js';
 import type { StreamSettings } from './discovery/resilient-stream.js';
 import { type HostPort, hostPortText } from './host-port.js';
-import { httpServers, type HttpServers } from './http/http-servers.js';
+import { defaultHttpServerLimits, httpServers, type HttpServers } from './http/http-servers.js';
 import { startIdentityClient, type IdentityClient } from './identity-client.js';
 import { defaultServer } from './inbound/default-server.js';
 import { serveInbound, type InboundConnection } from './inbound/inbound-connection.js';
@@ -140,9 +140,10 @@ function dataPath(options: ProxyOptions, identity: IdentityClient | undefined, c
     ports: env.inboundPorts,
     onError: (port, error) => log.warn('inbound policy watch stopped; the last policy stays in force', { port, error: String(error) }),
   });
+  const limits = { ...defaultHttpServerLimits, headersTimeoutMs: env.httpHeaderTimeoutMs };
   const inTelemetry = inboundTelemetry(metrics);
   const inHttp = inboundHttp({ policies, forwardHost: env.inboundForwardHost, connectTimeoutMs: env.inboundConnectTimeoutMs, telemetry: inTelemetry });
-  const inServers: HttpServers<InboundConnection> = httpServers((request, response, connection) => inHttp.handle(request, response, connection));
+  const inServers: HttpServers<InboundConnection> = httpServers((request, response, connection) => inHttp.handle(request, response, connection), limits);
   const transport = endpointTransport({
     identity: current, identityEnabled: env.identity !== undefined, connectTimeoutMs: env.outboundConnectTimeoutMs,
     http2KeepAliveMs: env.outboundHttp2KeepAlive?.intervalMs ?? 0,
@@ -164,7 +165,7 @@ function dataPath(options: ProxyOptions, identity: IdentityClient | undefined, c
   });
   const outTelemetry = outboundTelemetry(metrics);
   const outHttp = outboundHttp({ targets, backends, transport, telemetry: outTelemetry, log });
-  const outServers: HttpServers<OutboundConnection> = httpServers((request, response, connection) => outHttp.handle(request, response, connection));
+  const outServers: HttpServers<OutboundConnection> = httpServers((request, response, connection) => outHttp.handle(request, response, connection), limits);
   return {
     inbound: (socket, target) => void serveInbound(socket, target, {
       identity: current, localName: env.identity?.localName, proxyPort: env.inboundListen.port, policies, opaquePorts: env.inboundOpaquePorts,

@@ -32,16 +32,60 @@ export const identityOf = (sa: string): string => `${sa}.${meshNamespace}.servic
 
 const meshed = { 'linkerd.io/control-plane-ns': 'linkerd' };
 
+/** The web Service's ports: HTTP/1 (80), HTTP/2 cleartext (81), gRPC (82) and opaque TCP (83, annotated opaque). */
+export const webPorts = [
+  { name: 'http', port: 80, targetPort: 8080 },
+  { name: 'h2', port: 81, targetPort: 8081 },
+  { name: 'grpc', port: 82, targetPort: 8082 },
+  { name: 'tcp', port: 83, targetPort: 8083 },
+] as const;
+
+/** Where the curl application connects for each Service port: 127.0.31.1:(8000 + port - 80). */
+export const curlPortFor = (servicePort: number): number => 8000 + servicePort - 80;
+
+function meshPod(name: string, ip: string, serviceAccount: string, app: string): Record<string, unknown> {
+  const base = pod(meshNamespace, name, { ip, serviceAccount, labels: { app, ...meshed } });
+  const spec = base.spec as { containers: { ports: unknown[] }[] };
+  spec.containers[0]!.ports = webPorts.map((port) => ({ name: port.name, containerPort: port.targetPort, protocol: 'TCP' }));
+  return base;
+}
+
 /** The log's objects: the namespace, the web Service and its pods, the curl pod, and `extra`. */
 export function meshObjects(webPods: readonly number[], extra: readonly Record<string, unknown>[] = []): Record<string, unknown>[] {
+  const web = service(meshNamespace, 'web', webPorts, webClusterIp);
+  (web.metadata as Record<string, unknown>).annotations = { 'config.linkerd.io/opaque-ports': '83' };
   return [
     namespace(meshNamespace),
-    service(meshNamespace, 'web', [{ name: 'http', port: 80, targetPort: appPort }], webClusterIp),
-    ...webPods.map((n) => pod(meshNamespace, `web-${n}`, { ip: webPodIp(n), serviceAccount: 'web', labels: { app: 'web', ...meshed } })),
-    pod(meshNamespace, 'curl-1', { ip: curlPodIp, serviceAccount: 'curl', labels: { app: 'curl', ...meshed } }),
-    endpointSlice(meshNamespace, 'web-abc', 'web', webPods.map((n) => ({ ip: webPodIp(n), pod: `web-${n}` })), [{ name: 'http', port: appPort }]),
+    web,
+    ...webPods.map((n) => meshPod(`web-${n}`, webPodIp(n), 'web', 'web')),
+    meshPod('curl-1', curlPodIp, 'curl', 'curl'),
+    endpointSlice(meshNamespace, 'web-abc', 'web', webPods.map((n) => ({ ip: webPodIp(n), pod: `web-${n}` })),
+      webPorts.map((port) => ({ name: port.name, port: port.targetPort }))),
     ...extra,
   ];
+}
+
+/** The static original-destination map for web pod N: each application port as if redirected. */
+export function webProxyMap(n: number): string {
+  return webPorts.map((port) => `inbound:${webPodIp(n)}:${port.targetPort}=${webPodIp(n)}:${port.targetPort}`).join(',');
+}
+
+/** The static map for the curl pod: one listener per Service port, standing for the cluster IP. */
+export function curlProxyMap(): string {
+  return webPorts.map((port) => `outbound:${curlPodIp}:${curlPortFor(port.port)}=${webClusterIp}:${port.port}`).join(',');
+}
+
+const resources: Readonly<Record<string, string>> = {
+  Namespace: 'namespaces', Service: 'services', Pod: 'pods', EndpointSlice: 'endpointslices.discovery.k8s.io',
+  Server: 'servers.policy.linkerd.io', AuthorizationPolicy: 'authorizationpolicies.policy.linkerd.io',
+  MeshTLSAuthentication: 'meshtlsauthentications.policy.linkerd.io',
+};
+
+/** The fake API server's resource for an object of the mesh world. */
+export function resourceOf(object: Record<string, unknown>): string {
+  const resource = resources[String(object.kind)];
+  if (resource === undefined) throw new Error(`mesh world: no resource for kind ${String(object.kind)}`);
+  return resource;
 }
 
 /** An event log that adds `objects`, each given the uid and resourceVersion an API server would. */
@@ -67,7 +111,12 @@ export interface MeshWorld {
   close(): Promise<void>;
 }
 
-export async function startMeshWorld(objects: readonly Record<string, unknown>[]): Promise<MeshWorld> {
+export interface MeshWorldOptions {
+  /** `replay` (default): the control plane replays an event log; `kube`: it watches the fake API server, which tests may change. */
+  readonly source?: 'replay' | 'kube';
+}
+
+export async function startMeshWorld(objects: readonly Record<string, unknown>[], options: MeshWorldOptions = {}): Promise<MeshWorld> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sinew-mesh-'));
   const api = await FakeApiServer.start();
   for (const spec of allKinds) api.addResource(spec);
@@ -86,10 +135,16 @@ export async function startMeshWorld(objects: readonly Record<string, unknown>[]
   let generation = 0;
   const start = async (logObjects: readonly Record<string, unknown>[], ports?: { destination: number; policy: number; identity: number }): Promise<ControlPlaneProcess> => {
     generation += 1;
-    const log = path.join(dir, `events-${generation}.jsonl`);
-    writeEventLog(log, logObjects);
+    let source = 'kube';
+    if (options.source === 'kube') {
+      for (const object of logObjects) api.apply(resourceOf(object), object);
+    } else {
+      const log = path.join(dir, `events-${generation}.jsonl`);
+      writeEventLog(log, logObjects);
+      source = `replay:${log}`;
+    }
     return startControlPlane([
-      '--components', 'destination,policy,identity', '--source', `replay:${log}`, '--kubeconfig', kubeconfig,
+      '--components', 'destination,policy,identity', '--source', source, '--kubeconfig', kubeconfig,
       '--destination-addr', `127.0.0.1:${ports?.destination ?? 0}`, '--policy-addr', `127.0.0.1:${ports?.policy ?? 0}`,
       '--identity-addr', `127.0.0.1:${ports?.identity ?? 0}`, '--identity-issuer-dir', issuerDir,
       '--identity-trust-anchors-file', path.join(issuerDir, 'ca.crt'), '--cluster-networks', '10.0.0.0/8,127.0.0.0/8',
@@ -111,7 +166,7 @@ export async function startMeshWorld(objects: readonly Record<string, unknown>[]
       LINKERD2_PROXY_INBOUND_LISTEN_ADDR: `${p.ip}:4143`,
       LINKERD2_PROXY_OUTBOUND_LISTEN_ADDR: `${p.ip}:4140`,
       LINKERD2_PROXY_CONTROL_LISTEN_ADDR: `${p.ip}:4190`,
-      LINKERD2_PROXY_INBOUND_PORTS: String(appPort),
+      LINKERD2_PROXY_INBOUND_PORTS: webPorts.map((port) => port.targetPort).join(','),
       LINKERD2_PROXY_DESTINATION_SVC_ADDR: `127.0.0.1:${world.controlPlane.destinationPort}`,
       LINKERD2_PROXY_DESTINATION_SVC_NAME: 'linkerd-destination.linkerd.serviceaccount.identity.linkerd.cluster.local',
       LINKERD2_PROXY_DESTINATION_CONTEXT: JSON.stringify({ ns: meshNamespace, nodeName: 'node-1', pod: p.name }),

@@ -38,6 +38,7 @@ export function httpServers<C>(handler: RequestHandler<C>, limits: HttpServerLim
   const h1 = http.createServer({
     headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, maxHeaderSize: limits.maxHeaderBytes,
     keepAliveTimeout: limits.keepAliveTimeoutMs, noDelay: true,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 4)),
   }, (request, response) => {
     const connection = h1Connections.get(request.socket);
     if (connection === undefined) return void response.destroy();
@@ -47,8 +48,8 @@ export function httpServers<C>(handler: RequestHandler<C>, limits: HttpServerLim
   // The server never listens, but its head and request timers only run once it has: node:http
   // starts them on 'listening'.
   h1.emit('listening');
-  h1.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  h1.on('clientError', (error: Error & { code?: string }, socket) => {
+    if (socket.writable) socket.end(`HTTP/1.1 ${clientErrorStatus(error.code)}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     socket.destroy();
   });
   const h2 = http2.createServer({ maxSessionMemory: 64, settings: { maxHeaderListSize: limits.maxHeaderBytes } });
@@ -88,4 +89,11 @@ export function httpServers<C>(handler: RequestHandler<C>, limits: HttpServerLim
       h1.close(() => undefined);
     },
   };
+}
+
+/** The answer to a request node:http could not read: too large a head, too slow a client, or malformed. */
+function clientErrorStatus(code: string | undefined): string {
+  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout';
+  return '400 Bad Request';
 }
