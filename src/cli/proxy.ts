@@ -33,6 +33,7 @@ Without iptables (local use), two Sinew variables stand in for the redirect:
                                  proxy also listens on LISTEN and treats its connections as if they had
                                  been redirected from TARGET (what SO_ORIGINAL_DST would have said)
   SINEW_PROXY_INBOUND_FORWARD_HOST  where inbound traffic goes, on its original port (default 127.0.0.1)
+  SINEW_PROXY_OUTBOUND_BIND_HOST    the source address of outbound connections (default: the kernel's choice)
   SINEW_PROXY_HTTP_HEADER_TIMEOUT   how long an HTTP/1 client may take to send a request head (default 10s)
 `;
 

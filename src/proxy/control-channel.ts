@@ -44,8 +44,10 @@ export class ControlChannelError extends Error {
 export const controlChannelOptions: ChannelOptions = {
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 20_000,
-  'grpc.initial_reconnect_backoff_ms': 1_000,
-  'grpc.max_reconnect_backoff_ms': 60_000,
+  // Reconnects back off as the watches do (discovery/backoff.ts: at most 10 s), so a restarted
+  // control plane is found again within seconds.
+  'grpc.initial_reconnect_backoff_ms': 500,
+  'grpc.max_reconnect_backoff_ms': 10_000,
   // The control plane sends up to 16 MiB (streams/grpc-server.ts).
   'grpc.max_receive_message_length': 16 * 1024 * 1024,
 };

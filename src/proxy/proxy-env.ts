@@ -8,6 +8,8 @@
  *   had returned TARGET.
  * - `SINEW_PROXY_INBOUND_FORWARD_HOST` (default 127.0.0.1): where the inbound proxy connects to the
  *   application, on the connection's original port.
+ * - `SINEW_PROXY_OUTBOUND_BIND_HOST` (default: the kernel's choice): the source address of the
+ *   outbound proxy's connections, so that on one machine each "pod" connects from its own address.
  * - `SINEW_PROXY_HTTP_HEADER_TIMEOUT` (default 10s): how long a client may take to send a request's
  *   head once detection found HTTP/1 (a slow client is answered 408 and closed).
  *
@@ -130,6 +132,7 @@ export interface ProxyEnv {
   readonly staticTargets: readonly StaticTarget[];
   readonly inboundForwardHost: string;
   readonly httpHeaderTimeoutMs: number;
+  readonly outboundBindHost: string | undefined;
 }
 
 export class ProxyEnvError extends Error {
@@ -322,6 +325,10 @@ export function parseProxyEnv(env: Env): ProxyEnv {
       return text;
     }, '127.0.0.1'),
     httpHeaderTimeoutMs: r.read('SINEW_PROXY_HTTP_HEADER_TIMEOUT', duration, 10_000),
+    outboundBindHost: r.read<string | undefined>('SINEW_PROXY_OUTBOUND_BIND_HOST', (text) => {
+      if (isIP(text) === 0) throw new BadValue('is not an IP address');
+      return text;
+    }, undefined),
   };
   if (r.problems.length > 0) throw new ProxyEnvError(r.problems);
   return config;

@@ -146,7 +146,7 @@ function dataPath(options: ProxyOptions, identity: IdentityClient | undefined, c
   const inServers: HttpServers<InboundConnection> = httpServers((request, response, connection) => inHttp.handle(request, response, connection), limits);
   const transport = endpointTransport({
     identity: current, identityEnabled: env.identity !== undefined, connectTimeoutMs: env.outboundConnectTimeoutMs,
-    http2KeepAliveMs: env.outboundHttp2KeepAlive?.intervalMs ?? 0,
+    http2KeepAliveMs: env.outboundHttp2KeepAlive?.intervalMs ?? 0, localAddress: env.outboundBindHost,
   });
   const contextToken = env.destination.context;
   const targets = outboundTargets({

@@ -181,6 +181,7 @@ export async function startMeshWorld(objects: readonly Record<string, unknown>[]
       LINKERD2_PROXY_IDENTITY_LOCAL_NAME: identityOf(p.serviceAccount),
       LINKERD2_PROXY_IDENTITY_SVC_ADDR: `127.0.0.1:${world.controlPlane.identityPort}`,
       LINKERD2_PROXY_IDENTITY_SVC_NAME: 'linkerd-identity.linkerd.serviceaccount.identity.linkerd.cluster.local',
+      SINEW_PROXY_OUTBOUND_BIND_HOST: p.ip,
       SINEW_PROXY_INBOUND_FORWARD_HOST: p.ip.replace(/^127\.0\.(\d+)\./, (_, third: string) => `127.0.${Number(third) + 100}.`),
       ...extra,
     }),

@@ -10,8 +10,8 @@
  * connection fails (`identity-unavailable`); it is never made in plaintext instead. Only a proxy
  * whose identity is disabled altogether speaks plaintext to meshed endpoints.
  *
- * Connectors are cached per endpoint and kind; `release` closes an endpoint's connectors
- * gracefully (requests in flight on them finish).
+ * Connectors are cached per endpoint and kind; `release` forgets an endpoint's connectors and
+ * closes them gracefully 5 s later (requests in flight on them, or about to start on them, finish).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -31,9 +31,13 @@ export interface EndpointTransportOptions {
   readonly identityEnabled: boolean;
   readonly connectTimeoutMs: number;
   readonly http2KeepAliveMs: number;
+  /** The source address of connections to endpoints (SINEW_PROXY_OUTBOUND_BIND_HOST); the kernel's choice when undefined. */
+  readonly localAddress?: string | undefined;
 }
 
 export type HttpKind = 'http1' | 'h2';
+
+const releaseDelayMs = 5_000;
 
 export interface EndpointTransport {
   http(endpoint: Endpoint, kind: HttpKind): { readonly connector: HttpConnector; readonly meshed: boolean };
@@ -50,7 +54,7 @@ export function endpointTransport(options: EndpointTransportOptions): EndpointTr
     const serverName = endpoint.tlsIdentity?.serverName ?? '';
     const identity = options.identity();
     if (identity === undefined) throw new ProxyError('identity-unavailable', `no valid certificate to reach ${serverName}; refusing plaintext`);
-    const socket = tls.connect({ ...clientTlsOptions(identity, serverName, alpn), host: endpoint.ip, port });
+    const socket = tls.connect({ ...clientTlsOptions(identity, serverName, alpn), host: endpoint.ip, port, localAddress: options.localAddress } as tls.ConnectionOptions);
     socket.setNoDelay(true);
     return socket;
   };
@@ -62,10 +66,10 @@ export function endpointTransport(options: EndpointTransportOptions): EndpointTr
         connect: () => meshedTls(endpoint, endpoint.port, ['h2']),
       });
     }
-    if (kind === 'http1') return http1Connector({ host: endpoint.ip, port: endpoint.port, connectTimeoutMs: options.connectTimeoutMs });
+    if (kind === 'http1') return http1Connector({ host: endpoint.ip, port: endpoint.port, connectTimeoutMs: options.connectTimeoutMs, localAddress: options.localAddress });
     return h2Connector({
       name: endpoint.key, scheme: 'http', connectTimeoutMs: options.connectTimeoutMs, keepAliveIntervalMs: options.http2KeepAliveMs,
-      connect: () => net.connect({ host: endpoint.ip, port: endpoint.port, noDelay: true }),
+      connect: () => net.connect({ host: endpoint.ip, port: endpoint.port, noDelay: true, localAddress: options.localAddress }),
     });
   };
   return {
@@ -86,7 +90,7 @@ export function endpointTransport(options: EndpointTransportOptions): EndpointTr
       return { connector, meshed: isMeshed };
     },
     tcp: (endpoint) => {
-      if (!meshed(endpoint)) return net.connect({ host: endpoint.ip, port: endpoint.port, noDelay: true });
+      if (!meshed(endpoint)) return net.connect({ host: endpoint.ip, port: endpoint.port, noDelay: true, localAddress: options.localAddress });
       if (endpoint.opaqueTransportPort === undefined) return meshedTls(endpoint, endpoint.port, []);
       const socket = meshedTls(endpoint, endpoint.opaqueTransportPort, [transportAlpn]);
       socket.write(encodeTransportHeader({ port: endpoint.port, name: '' }));
@@ -95,8 +99,10 @@ export function endpointTransport(options: EndpointTransportOptions): EndpointTr
     release: (key) => {
       const byKind = connectors.get(key);
       if (byKind === undefined) return;
-      for (const connector of byKind.values()) connector.close();
       connectors.delete(key);
+      // A request that picked the endpoint just before it was removed may not have opened its
+      // stream yet: close only after a moment, then gracefully (streams open on it finish).
+      setTimeout(() => { for (const connector of byKind.values()) connector.close(); }, releaseDelayMs).unref();
     },
     close: () => {
       for (const byKind of connectors.values()) for (const connector of byKind.values()) connector.close();
