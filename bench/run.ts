@@ -13,6 +13,7 @@ import { runRss } from './engine-rss.js';
 import { runWarmRestart } from './engine-warm-restart.js';
 import { runIdentityCertify } from './identity-certify.js';
 import { runInboundPolicy } from './inbound-policy.js';
+import { runProxyLatency } from './proxy-latency.js';
 import { type BenchResult, markdownDetails, markdownRows, textTable } from './bench-result.js';
 import { describeMachine, machineLine } from './machine.js';
 
@@ -31,6 +32,7 @@ function benchmarks(profileDir: string | undefined): readonly Benchmark[] {
     { name: 'destination-rss', run: runDestinationRss },
     { name: 'identity-certify', run: runIdentityCertify },
     { name: 'inbound-policy', run: runInboundPolicy },
+    { name: 'proxy-latency', run: runProxyLatency },
   ];
 }
 
