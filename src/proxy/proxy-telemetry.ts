@@ -7,6 +7,7 @@
  */
 import type net from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
+import { isLoopback } from './admin-server.js';
 import type { Endpoint } from './discovery/endpoint-set.js';
 import type { ProxyError } from './http/proxy-error.js';
 import type { InboundConnection } from './inbound/inbound-connection.js';
@@ -22,7 +23,7 @@ import type { ServerLabels } from './policy/policy-labels.js';
 function acceptTls(client: ClientFacts): AcceptTls {
   if (client.tls.kind === 'mesh') return { kind: 'established', clientId: client.tls.identity };
   if (client.tls.kind === 'tls') return { kind: 'established' };
-  return { kind: 'none', reason: client.ip.startsWith('127.') || client.ip === '::1' ? 'loopback' : 'no_tls_from_remote' };
+  return { kind: 'none', reason: isLoopback(client.ip) ? 'loopback' : 'no_tls_from_remote' };
 }
 
 function targetOf(connection: { readonly target: { readonly host: string; readonly port: number } }): SocketTarget {
@@ -106,7 +107,7 @@ export function inboundTelemetry(metrics: ProxyMetrics): InboundTelemetry {
 
 function connectTls(endpoint: Endpoint, meshed: boolean): ConnectTls {
   if (meshed && endpoint.tlsIdentity !== undefined) return { kind: 'established', serverId: endpoint.tlsIdentity.name };
-  return { kind: 'none', reason: endpoint.ip.startsWith('127.') ? 'loopback' : 'not_provided_by_service_discovery' };
+  return { kind: 'none', reason: isLoopback(endpoint.ip) ? 'loopback' : 'not_provided_by_service_discovery' };
 }
 
 export function outboundTelemetry(metrics: ProxyMetrics): OutboundTelemetry {

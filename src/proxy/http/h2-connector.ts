@@ -89,20 +89,24 @@ function sendOn(session: ClientHttp2Session, target: H2Target, request: Upstream
       return;
     }
     let trailers: H2Headers | undefined;
+    let answered = false;
     const onAbort = (): void => {
       reject(sendFailure(signal.reason, target.name, signal));
       stream.close(http2.constants.NGHTTP2_CANCEL);
     };
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    stream.once('error', (error) => reject(sendFailure(error, target.name, signal)));
+    stream.once('error', (error) => { if (!answered) reject(sendFailure(error, target.name, signal)); });
     stream.once('trailers', (headers) => { trailers = headers; });
     stream.once('response', (headers) => {
+      answered = true;
       resolve({ status: Number(headers[':status'] ?? 502), headers: withoutPseudo(headers), body: stream, trailers: () => trailers });
     });
     stream.once('close', () => {
       signal.removeEventListener('abort', onAbort);
-      reject(sendFailure(new Error(`stream closed with code ${stream.rstCode}`), target.name, signal));
+      // Only a stream that closed before its response is a failure; building the error costs
+      // microseconds on every request otherwise.
+      if (!answered) reject(sendFailure(new Error(`stream closed with code ${stream.rstCode}`), target.name, signal));
     });
     writeBody(stream, request.body);
   });

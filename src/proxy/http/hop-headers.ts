@@ -26,8 +26,10 @@ export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeade
   return out;
 }
 
+const noNames: ReadonlySet<string> = new Set();
+
 function connectionNamed(connection: string | string[] | undefined): ReadonlySet<string> {
-  if (connection === undefined) return new Set();
+  if (connection === undefined) return noNames;
   const text = Array.isArray(connection) ? connection.join(',') : connection;
   return new Set(text.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== ''));
 }

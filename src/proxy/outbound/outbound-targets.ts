@@ -15,7 +15,7 @@
  * replaced whole on each update (a connection or request reads one value and keeps it). While the
  * controller is away the latest value stays. A target unused for `idleMs` stops being watched.
  */
-import { type Observable, type Subscription, firstValueFrom, map, catchError, of, timeout, filter, ReplaySubject } from 'rxjs';
+import { type Observable, type Subscription, firstValueFrom, map, catchError, of, timeout, ReplaySubject } from 'rxjs';
 import type { DestinationProfile__Output } from '../../gen/proto/io/linkerd/proxy/destination/DestinationProfile.js';
 import type { OutboundPolicy__Output } from '../../gen/proto/io/linkerd/proxy/outbound/OutboundPolicy.js';
 import { DiscoveryRejectedError } from '../discovery/discovery-errors.js';
@@ -41,7 +41,7 @@ export interface OutboundTargetsOptions {
 
 interface Entry {
   readonly latest: ReplaySubject<TargetResolution>;
-  readonly subscription: Subscription;
+  subscription: Subscription | undefined;
   current: TargetResolution | undefined;
   lastUsed: number;
 }
@@ -59,7 +59,7 @@ export function outboundTargets(options: OutboundTargetsOptions): OutboundTarget
     const now = Date.now();
     for (const [key, entry] of entries) {
       if (now - entry.lastUsed > options.idleMs) {
-        entry.subscription.unsubscribe();
+        entry.subscription?.unsubscribe();
         entries.delete(key);
       }
     }
@@ -69,16 +69,15 @@ export function outboundTargets(options: OutboundTargetsOptions): OutboundTarget
     const key = hostPortText(target);
     let entry = entries.get(key);
     if (entry === undefined) {
-      const latest = new ReplaySubject<TargetResolution>(1);
-      const created: Entry = { latest, current: undefined, lastUsed: Date.now(), subscription: undefined as unknown as Subscription };
-      const subscription = resolutions(target, options).subscribe({
+      const created: Entry = { latest: new ReplaySubject<TargetResolution>(1), current: undefined, lastUsed: Date.now(), subscription: undefined };
+      created.subscription = resolutions(target, options).subscribe({
         next: (resolution) => {
           created.current = resolution;
-          latest.next(resolution);
+          created.latest.next(resolution);
         },
         error: (error: unknown) => options.onError(target, error),
       });
-      entry = Object.assign(created, { subscription });
+      entry = created;
       entries.set(key, entry);
     }
     entry.lastUsed = Date.now();
@@ -101,7 +100,7 @@ export function outboundTargets(options: OutboundTargetsOptions): OutboundTarget
     },
     close: () => {
       clearInterval(sweep);
-      for (const entry of entries.values()) entry.subscription.unsubscribe();
+      for (const entry of entries.values()) entry.subscription?.unsubscribe();
       entries.clear();
     },
   };
@@ -127,7 +126,6 @@ function endpointResolution(target: HostPort, options: OutboundTargetsOptions): 
       if (endpoint === undefined || typeof endpoint === 'string') return { kind: 'direct', address: target };
       return { kind: 'endpoint', endpoint };
     }),
-    filter((resolution) => resolution !== undefined),
     catchError(() => of<TargetResolution>({ kind: 'direct', address: target })),
   );
 }
