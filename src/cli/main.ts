@@ -16,6 +16,7 @@ import { uninjectCommand, uninjectHelp } from './uninject.js';
 import { uninstallCommand, uninstallHelp } from './uninstall.js';
 import { UsageError } from './usage-error.js';
 import { versionCommand, versionHelp } from './version.js';
+import { vizCommand, vizHelp } from './viz.js';
 
 type Command = (argv: readonly string[], io: CommandIo) => number | Promise<number>;
 
@@ -31,6 +32,7 @@ const commands: Readonly<Record<string, { run: Command; summary: string; help: s
   replay: { run: replayCommand, summary: 'replay an event log through the control-plane pipeline', help: replayHelp },
   uninject: { run: uninjectCommand, summary: 'remove the proxy from Kubernetes manifests', help: uninjectHelp },
   uninstall: { run: uninstallCommand, summary: 'print everything Sinew installed, for kubectl delete -f -', help: uninstallHelp },
+  viz: { run: vizCommand, summary: 'the observability extension: install, stat, routes, edges, top, tap, dashboard', help: vizHelp },
   version: { run: (argv, io) => versionCommand(argv, (text) => io.out(text)), summary: 'print the client and control-plane versions', help: versionHelp },
 };
 

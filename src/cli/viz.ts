@@ -1,0 +1,42 @@
+/**
+ * `sinew viz`: the observability extension's commands, one file each (`viz-<name>.ts`), dispatched
+ * from the table below. Each entry is loaded only when its command runs, so `sinew viz stat`
+ * does not load the dashboard's code.
+ */
+import type { CommandIo } from './command-io.js';
+import { UsageError } from './usage-error.js';
+
+type VizCommand = (argv: readonly string[], io: CommandIo) => number | Promise<number>;
+
+interface VizEntry {
+  readonly summary: string;
+  readonly load: () => Promise<{ readonly run: VizCommand; readonly help: string }>;
+}
+
+/** One line per command; the modules export `<name>Command` and `<name>Help`. */
+const vizCommands: Readonly<Record<string, VizEntry>> = {
+};
+
+export const vizHelp = `Usage: sinew viz COMMAND [flags]
+
+The observability extension: Prometheus, the metrics API, tap and the dashboard.
+
+Commands:
+${Object.entries(vizCommands).map(([name, { summary }]) => `  ${name.padEnd(13)} ${summary}`).join('\n')}
+
+Run 'sinew viz COMMAND --help' for a command's flags.
+`;
+
+export async function vizCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    const entry = topic === undefined ? undefined : vizCommands[topic];
+    io.out(entry === undefined ? vizHelp : (await entry.load()).help);
+    return 0;
+  }
+  const entry = vizCommands[name];
+  if (entry === undefined) throw new UsageError(`unknown viz command ${JSON.stringify(name)}; the commands are: ${Object.keys(vizCommands).join(', ')}`);
+  const { run } = await entry.load();
+  return run(rest, io);
+}
