@@ -100,6 +100,8 @@ export interface ProxyEnv {
   readonly destination: DestinationEnv;
   readonly policy: PolicyEnv;
   readonly identity: IdentityEnv | undefined;
+  /** LINKERD2_PROXY_TAP_SVC_NAME: the one client identity the tap API on `controlListen` serves; undefined: tap disabled. */
+  readonly tapSvcName: string | undefined;
   readonly inboundConnectTimeoutMs: number;
   readonly outboundConnectTimeoutMs: number;
   readonly inboundDetectTimeoutMs: number;
@@ -305,6 +307,15 @@ function runtime(r: EnvReader): Pick<ProxyEnv, 'log' | 'logFormat' | 'cores' | '
   };
 }
 
+/** Tap is served only over mutual TLS, so it needs identity; an empty value means unset. */
+function tapSvcName(r: EnvReader): string | undefined {
+  const variable = `${P}TAP_SVC_NAME`;
+  if (r.raw(variable) === undefined || r.raw(variable) === '') return undefined;
+  const disabled = r.raw(`${P}IDENTITY_DISABLED`);
+  if (disabled !== undefined && disabled !== '' && disabled !== 'false') r.problem(variable, `needs identity, but ${P}IDENTITY_DISABLED is set`);
+  return r.read(variable, name);
+}
+
 /** The proxy's configuration in `env`; a ProxyEnvError listing every problem when it has any. */
 export function parseProxyEnv(env: Env): ProxyEnv {
   const r = new EnvReader(env);
@@ -317,6 +328,7 @@ export function parseProxyEnv(env: Env): ProxyEnv {
     requireTlsPorts: r.read(`${P}INBOUND_PORTS_REQUIRE_TLS`, portSet, new Set<number>()),
     ...discovery(r),
     identity: identityEnv(r),
+    tapSvcName: tapSvcName(r),
     ...timeouts(r),
     ...runtime(r),
     staticTargets: r.read('SINEW_PROXY_ORIGINAL_DST_MAP', staticTargets, []),

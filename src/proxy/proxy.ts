@@ -37,6 +37,8 @@ import { outboundHttp } from './outbound/outbound-http.js';
 import { outboundTargets } from './outbound/outbound-targets.js';
 import type { ProxyEnv } from './proxy-env.js';
 import { inboundTelemetry, outboundTelemetry } from './proxy-telemetry.js';
+import { createTapRegistry, type TapRegistry } from './tap/tap-registry.js';
+import { startTapServer, type RunningTapServer } from './tap/tap-server.js';
 
 export interface ProxyOptions {
   readonly env: ProxyEnv;
@@ -74,13 +76,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   }
   const clients = controlClientsFor(env, identity);
   const settings: StreamSettings = { limits: env.controlStream };
-  const parts = dataPath(options, identity, clients, settings, metrics);
+  const taps = createTapRegistry();
+  const parts = dataPath(options, identity, clients, settings, metrics, taps);
   const listeners = await startListeners(env, parts, log);
+  const tap = await startTap(env, identity, taps, log);
   log.info('proxy started', {
     admin: `${env.adminListen.host}:${admin.port}`,
     inbound: listeners.inbound.map((l) => hostPortText(l.address)).join(','),
     outbound: listeners.outbound.map((l) => hostPortText(l.address)).join(','),
     identity: env.identity?.localName ?? 'disabled',
+    tap: tap === undefined ? 'disabled' : `${env.controlListen.host}:${tap.port}`,
   });
   return {
     admin: { host: env.adminListen.host, port: admin.port },
@@ -89,6 +94,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     ready,
     stop: async (graceMs) => {
       await Promise.all([...listeners.inbound, ...listeners.outbound].map((l) => l.stop()));
+      await tap?.close();
       parts.drain();
       await drained([...listeners.inbound, ...listeners.outbound], graceMs);
       parts.close();
@@ -106,6 +112,12 @@ function startIdentity(env: ProxyEnv, log: Logger): IdentityClient | undefined {
     localName: env.identity.localName, tokenFile: env.identity.tokenFile, log: log.child({ component: 'identity' }),
     refresh: { minMs: env.identity.minRefreshMs, maxMs: env.identity.maxRefreshMs },
   });
+}
+
+/** The tap API on the control listener, when LINKERD2_PROXY_TAP_SVC_NAME names its one client (tap/tap-server.ts). */
+async function startTap(env: ProxyEnv, identity: IdentityClient | undefined, taps: TapRegistry, log: Logger): Promise<RunningTapServer | undefined> {
+  if (env.tapSvcName === undefined || identity === undefined) return undefined;
+  return startTapServer({ listen: env.controlListen, tapSvcName: env.tapSvcName, identity, registry: taps, log: log.child({ component: 'tap' }) });
 }
 
 function controlClientsFor(env: ProxyEnv, identity: IdentityClient | undefined): ControlClients | undefined {
@@ -127,7 +139,7 @@ interface DataPath {
 }
 
 function dataPath(options: ProxyOptions, identity: IdentityClient | undefined, clients: ControlClients | undefined,
-  settings: StreamSettings, metrics: ReturnType<typeof createProxyMetrics>): DataPath {
+  settings: StreamSettings, metrics: ReturnType<typeof createProxyMetrics>, taps: TapRegistry): DataPath {
   const { env, log } = options;
   const workload = env.policy.workload === undefined ? undefined : JSON.stringify(env.policy.workload);
   const current = () => identity?.current();
@@ -142,7 +154,7 @@ function dataPath(options: ProxyOptions, identity: IdentityClient | undefined, c
   });
   const limits = { ...defaultHttpServerLimits, headersTimeoutMs: env.httpHeaderTimeoutMs };
   const inTelemetry = inboundTelemetry(metrics);
-  const inHttp = inboundHttp({ policies, forwardHost: env.inboundForwardHost, connectTimeoutMs: env.inboundConnectTimeoutMs, telemetry: inTelemetry });
+  const inHttp = inboundHttp({ policies, forwardHost: env.inboundForwardHost, connectTimeoutMs: env.inboundConnectTimeoutMs, telemetry: inTelemetry, taps });
   const inServers: HttpServers<InboundConnection> = httpServers((request, response, connection) => inHttp.handle(request, response, connection), limits);
   const transport = endpointTransport({
     identity: current, identityEnabled: env.identity !== undefined, connectTimeoutMs: env.outboundConnectTimeoutMs,
@@ -164,7 +176,7 @@ function dataPath(options: ProxyOptions, identity: IdentityClient | undefined, c
     onError: (path, error) => log.warn('Destination watch stopped', { path, error: String(error) }),
   });
   const outTelemetry = outboundTelemetry(metrics);
-  const outHttp = outboundHttp({ targets, backends, transport, telemetry: outTelemetry, log });
+  const outHttp = outboundHttp({ targets, backends, transport, telemetry: outTelemetry, log, taps });
   const outServers: HttpServers<OutboundConnection> = httpServers((request, response, connection) => outHttp.handle(request, response, connection), limits);
   return {
     inbound: (socket, target) => void serveInbound(socket, target, {

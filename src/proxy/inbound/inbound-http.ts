@@ -16,9 +16,11 @@ import { h2Connector } from '../http/h2-connector.js';
 import { authorityOf, endToEndHeaders, headerLookup } from '../http/hop-headers.js';
 import { http1Connector } from '../http/http1-connector.js';
 import { answerLocally, applyFilters } from '../http/filter-actions.js';
-import { asProxyError, ProxyError } from '../http/proxy-error.js';
+import { asProxyError, isGrpcRequest, ProxyError } from '../http/proxy-error.js';
 import type { HttpConnector } from '../http/upstream.js';
 import net from 'node:net';
+import { tapInbound } from '../tap/request-taps.js';
+import type { TapRegistry } from '../tap/tap-registry.js';
 import type { InboundConnection } from './inbound-connection.js';
 import type { InboundPolicies } from './inbound-policies.js';
 import type { InboundTelemetry } from './inbound-telemetry.js';
@@ -28,6 +30,8 @@ export interface InboundHttpContext {
   readonly forwardHost: string;
   readonly connectTimeoutMs: number;
   readonly telemetry: InboundTelemetry;
+  /** Live taps (tap/): a request costs one read of `active` while none is. */
+  readonly taps?: TapRegistry;
 }
 
 export interface InboundHttp {
@@ -71,17 +75,20 @@ async function serve(request: DownstreamRequest, response: DownstreamResponse, c
     method: request.method ?? 'GET', path: target.path, query: target.query, authority, headers: headerLookup(request.headers),
   });
   const exchange = context.telemetry.request(connection, verdict);
+  const tap = context.taps?.active === true ? tapInbound(context.taps, request, connection) : undefined;
   if (!verdict.allowed) {
     const error = verdict.kind === 'no-route'
       ? new ProxyError('no-route', 'no route found for request')
       : new ProxyError('unauthorized', 'unauthorized request on route');
     respondWithError(request, response, error);
     exchange.failed(error);
+    tap?.failed(error, isGrpcRequest(request.headers['content-type']));
     return;
   }
   const filtered = applyFilters(verdict.filters, endToEndHeaders(request.headers), Math.random);
   if (filtered.answer !== undefined) {
     answerLocally(response, filtered.answer);
+    tap?.answered(filtered.answer.kind === 'http' ? filtered.answer.status : 200);
     exchange.responded(filtered.answer.kind === 'http' ? filtered.answer.status : 200);
     exchange.finished(undefined);
     return;
@@ -100,11 +107,13 @@ async function serve(request: DownstreamRequest, response: DownstreamResponse, c
       body: hasBody(request) ? request : undefined,
     }, abort.signal);
     exchange.responded(upstream.status);
+    tap?.relaying(upstream);
     await relayResponse(response, upstream);
     exchange.finished(upstream.trailers());
   } catch (error) {
     const failure = asProxyError(error);
     respondWithError(request, response, failure);
     exchange.failed(failure);
+    tap?.failed(failure, isGrpcRequest(request.headers['content-type']));
   }
 }

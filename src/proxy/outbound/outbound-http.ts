@@ -27,6 +27,8 @@ import { plainEndpoint, type OutboundConnection } from './outbound-connection.js
 import type { OutboundTargets } from './outbound-targets.js';
 import type { OutboundExchange, OutboundTelemetry } from './outbound-telemetry.js';
 import { type Attempt, sendWithRetries } from './retry-loop.js';
+import { tapOutbound } from '../tap/request-taps.js';
+import type { TapRegistry } from '../tap/tap-registry.js';
 
 export interface OutboundHttpContext {
   readonly targets: OutboundTargets;
@@ -35,6 +37,8 @@ export interface OutboundHttpContext {
   readonly telemetry: OutboundTelemetry;
   readonly log: Logger;
   readonly random?: () => number;
+  /** Live taps (tap/): a request costs one read of `active` while none is. */
+  readonly taps?: TapRegistry;
 }
 
 export interface OutboundHttp {
@@ -70,6 +74,7 @@ async function serve(request: DownstreamRequest, response: DownstreamResponse, c
   const authority = authorityOf(request.headers) ?? hostPortText(connection.target);
   const kind: HttpKind = request.httpVersion.startsWith('1') ? 'http1' : 'h2';
   const exchange = context.telemetry.request(connection);
+  const tap = context.taps?.active === true ? tapOutbound(context.taps, request, connection) : undefined;
   const url = splitTarget(request.url ?? '/');
   let headers: OutgoingHttpHeaders = endToEndHeaders(request.headers);
   let choice: RouteChoice | undefined;
@@ -94,6 +99,7 @@ async function serve(request: DownstreamRequest, response: DownstreamResponse, c
       const { pick, path } = choice === undefined ? { pick: fixedPick(directEndpoint(resolution)), path: undefined } : await pickFor(choice, context, random, signal);
       const { connector, meshed } = context.transport.http(pick.endpoint, kind);
       exchange.endpoint(pick.endpoint, meshed, path);
+      tap?.endpoint(pick.endpoint, meshed);
       try {
         const upstream = await connector.send({
           method: request.method ?? 'GET', path: request.url ?? '/', authority, headers, body,
@@ -112,11 +118,14 @@ async function serve(request: DownstreamRequest, response: DownstreamResponse, c
       grpc: isGrpcRequest(request.headers['content-type']),
     });
     exchange.responded(result.upstream.status);
+    tap?.relaying(result.upstream);
     await relayResponse(response, result.upstream, {});
     result.end(result.upstream.status < 500);
     exchange.finished(result.upstream.trailers());
   } catch (error) {
-    fail(request, response, exchange, asProxyError(abort.signal.aborted ? abort.signal.reason : error));
+    const failure = asProxyError(abort.signal.aborted ? abort.signal.reason : error);
+    fail(request, response, exchange, failure);
+    tap?.failed(failure, isGrpcRequest(request.headers['content-type']));
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
