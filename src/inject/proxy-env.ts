@@ -33,6 +33,9 @@ function serviceAddress(input: ProxyEnvInput, service: string, port: number, ser
   return `${service}.${input.mesh.controllerNamespace}.svc.${input.mesh.clusterDomain}.:${port}`;
 }
 
+/** The viz extension's namespace, whose `tap` service account is the one client a proxy's tap API serves. */
+export const vizNamespace = 'linkerd-viz';
+
 function identityName(mesh: MeshConfig, serviceAccount: string): string {
   return `${serviceAccount}.${mesh.controllerNamespace}.serviceaccount.identity.${mesh.controllerNamespace}.${mesh.trustDomain}`;
 }
@@ -132,6 +135,8 @@ function identityEnv(input: ProxyEnvInput): readonly EnvVar[] {
     { name: 'LINKERD2_PROXY_DESTINATION_SVC_NAME', value: identityName(mesh, 'linkerd-destination') },
     { name: 'LINKERD2_PROXY_POLICY_SVC_NAME', value: identityName(mesh, 'linkerd-destination') },
     ...optional('LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD', proxy.shutdownGracePeriod),
+    // Linkerd's viz tap-injector appends this to every meshed pod; Sinew's injector writes it at once.
+    { name: 'LINKERD2_PROXY_TAP_SVC_NAME', value: `tap.${vizNamespace}.serviceaccount.identity.${ns}.${mesh.trustDomain}` },
   ];
 }
 

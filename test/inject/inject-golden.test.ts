@@ -26,6 +26,8 @@ const expectedEnvNames = [
   '_pod_sa', '_l5d_ns', '_l5d_trustdomain', 'LINKERD2_PROXY_IDENTITY_DIR', 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS',
   'LINKERD2_PROXY_IDENTITY_TOKEN_FILE', 'LINKERD2_PROXY_IDENTITY_SVC_ADDR', 'LINKERD2_PROXY_IDENTITY_LOCAL_NAME',
   'LINKERD2_PROXY_IDENTITY_SVC_NAME', 'LINKERD2_PROXY_DESTINATION_SVC_NAME', 'LINKERD2_PROXY_POLICY_SVC_NAME',
+  // Appended by Linkerd's viz tap-injector; Sinew's injector writes it with the rest.
+  'LINKERD2_PROXY_TAP_SVC_NAME',
 ];
 
 describe('an injected pod, field by field', () => {
@@ -70,6 +72,7 @@ describe('an injected pod, field by field', () => {
       LINKERD2_PROXY_IDENTITY_SVC_NAME: 'linkerd-identity.linkerd.serviceaccount.identity.linkerd.cluster.local',
       LINKERD2_PROXY_DESTINATION_SVC_NAME: 'linkerd-destination.linkerd.serviceaccount.identity.linkerd.cluster.local',
       LINKERD2_PROXY_POLICY_SVC_NAME: 'linkerd-destination.linkerd.serviceaccount.identity.linkerd.cluster.local',
+      LINKERD2_PROXY_TAP_SVC_NAME: 'tap.linkerd-viz.serviceaccount.identity.linkerd.cluster.local',
       LINKERD2_PROXY_IDENTITY_LOCAL_NAME: '$(_pod_sa).$(_pod_ns).serviceaccount.identity.linkerd.cluster.local',
       LINKERD2_PROXY_IDENTITY_DIR: '/var/run/linkerd/identity/end-entity',
       LINKERD2_PROXY_IDENTITY_TOKEN_FILE: '/var/run/secrets/tokens/linkerd-identity-token',
