@@ -6,7 +6,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { type ServiceDefinition, Server, ServerCredentials, credentials, makeGenericClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
+import { type ServiceDefinition, Server, ServerCredentials, credentials, makeGenericClientConstructor, type Client, type ServiceError, status } from '@grpc/grpc-js';
 
 export interface RunningApp {
   close(): Promise<void>;
@@ -30,7 +30,10 @@ export async function startWebApps(host: string, name: string): Promise<RunningA
   const h2 = http2.createServer((req, res) => res.end(`${name} h2 ${String(req.headers['l5d-client-id'] ?? '-')}`));
   const grpc = new Server();
   grpc.addService(echoService, {
-    Say: (call: { request: Buffer; metadata: { get(key: string): unknown[] } }, callback: (error: null, value: Buffer) => void) => {
+    Say: (call: { request: Buffer; metadata: { get(key: string): unknown[] } }, callback: (error: Partial<ServiceError> | null, value?: Buffer) => void) => {
+      // `missing:TEXT` answers NOT_FOUND, which a gRPC server sends as a Trailers-Only response.
+      const missing = /^missing:(.*)$/.exec(call.request.toString());
+      if (missing !== null) return callback({ code: status.NOT_FOUND, details: `${name} has no ${missing[1] ?? ''}` });
       callback(null, Buffer.from(`${name} grpc ${String(call.metadata.get('l5d-client-id')[0] ?? '-')} ${call.request.toString()}`));
     },
   });

@@ -25,6 +25,12 @@ export function hasBody(request: DownstreamRequest): boolean {
 export function relayResponse(response: DownstreamResponse, upstream: UpstreamResponse, extra: OutgoingHttpHeaders = {}): Promise<void> {
   return new Promise<void>((resolve) => {
     const headers = { ...endToEndHeaders(upstream.headers), ...extra };
+    if (upstream.trailersOnly === true && 'stream' in response) {
+      upstream.body.resume();
+      respondTrailersOnly(response, upstream.status, headers);
+      resolve();
+      return;
+    }
     writeHead(response, upstream.status, headers);
     const body = upstream.body;
     const finish = (): void => {
@@ -53,9 +59,19 @@ export function respondWithError(request: DownstreamRequest, response: Downstrea
     return;
   }
   const grpc = isGrpcRequest(request.headers['content-type']);
+  if (grpc && 'stream' in response) {
+    respondTrailersOnly(response, 200, errorHeaders(error, grpc));
+    return;
+  }
   writeHead(response, grpc ? 200 : error.response.httpStatus, errorHeaders(error, grpc));
   if (grpc) response.end();
   else response.end(`${error.message}\n`);
+}
+
+/** One header block that ends the stream: gRPC's Trailers-Only response. */
+function respondTrailersOnly(response: Http2ServerResponse, status: number, headers: OutgoingHttpHeaders): void {
+  if (response.stream.destroyed || response.stream.headersSent) return;
+  response.stream.respond({ ...headers, ':status': status }, { endStream: true });
 }
 
 function writeHead(response: DownstreamResponse, status: number, headers: OutgoingHttpHeaders): void {

@@ -98,9 +98,10 @@ function sendOn(session: ClientHttp2Session, target: H2Target, request: Upstream
     signal.addEventListener('abort', onAbort, { once: true });
     stream.once('error', (error) => { if (!answered) reject(sendFailure(error, target.name, signal)); });
     stream.once('trailers', (headers) => { trailers = headers; });
-    stream.once('response', (headers) => {
+    stream.once('response', (headers, flags) => {
       answered = true;
-      resolve({ status: Number(headers[':status'] ?? 502), headers: withoutPseudo(headers), body: stream, trailers: () => trailers });
+      const trailersOnly = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+      resolve({ status: Number(headers[':status'] ?? 502), headers: withoutPseudo(headers), body: stream, trailers: () => trailers, trailersOnly });
     });
     stream.once('close', () => {
       signal.removeEventListener('abort', onAbort);

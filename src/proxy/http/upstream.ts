@@ -30,6 +30,12 @@ export interface UpstreamResponse {
   readonly body: Readable;
   /** The trailers, once `body` ended (undefined when there were none). */
   trailers(): IncomingHttpHeaders | undefined;
+  /**
+   * The response was one header block that ended the stream (gRPC's Trailers-Only form, how a
+   * gRPC server answers an error): it must reach the client in the same form, or a gRPC client
+   * reads "call ended without gRPC status" instead of the status the server sent.
+   */
+  readonly trailersOnly?: boolean;
 }
 
 export interface HttpConnector {

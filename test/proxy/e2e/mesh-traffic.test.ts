@@ -3,6 +3,7 @@
  * web), real `sinew proxy` processes for each pod, and real applications, all on 127.0.0.0/8.
  */
 import assert from 'node:assert/strict';
+import { type ServiceError, status } from '@grpc/grpc-js';
 import net from 'node:net';
 import {
   curlPodIp, curlPortFor, curlProxyMap, identityOf, meshObjects, type MeshWorld, type ProxyProcess, startMeshWorld,
@@ -54,6 +55,14 @@ describe('sinew proxy between two meshed workloads', function () {
     assert.equal(h2.status, 200);
     assert.match(h2.body, new RegExp(`^web-[12] h2 ${curlId}$`));
     assert.match(await grpcSay(curlPodIp, curlPortFor(82), 'ping'), new RegExp(`^web-[12] grpc ${curlId} ping$`));
+  });
+
+  it('passes a gRPC error status (a Trailers-Only response) from the server to the client unchanged', async () => {
+    await assert.rejects(grpcSay(curlPodIp, curlPortFor(82), 'missing:thing'), (error: ServiceError) => {
+      assert.equal(error.code, status.NOT_FOUND, `${error.code} ${error.details}`);
+      assert.match(error.details, /^web-[12] has no thing$/);
+      return true;
+    });
   });
 
   it('carries opaque TCP to an opaque port, over mutual TLS with a transport header', async () => {
