@@ -82,7 +82,7 @@ function portRanges(flag: string, items: readonly string[]): PortRange[] {
     try {
       return parsePortRange(item);
     } catch (error) {
-      if (error instanceof PortRangeError) throw new FirewallConfigError(flag, `has ${error.message}`);
+      if (error instanceof PortRangeError) throw new FirewallConfigError(flag, `has a bad entry: ${error.message}`);
       throw error;
     }
   });
