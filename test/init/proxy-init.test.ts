@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sinewBin } from '../support/control-plane-process.js';
-import { whyNoNetns } from '../support/netns-world.js';
+import { skipWithoutNetns } from '../support/netns-world.js';
 
 /** `sinew proxy-init` as an init container runs it, inside a network namespace the test creates. */
 describe('sinew proxy-init in a network namespace', function () {
@@ -26,11 +26,7 @@ describe('sinew proxy-init in a network namespace', function () {
   };
 
   before(function () {
-    const why = whyNoNetns();
-    if (why !== undefined) {
-      console.log(`      skipping the proxy-init namespace tests: ${why}`);
-      this.skip();
-    }
+    skipWithoutNetns(this, 'the proxy-init namespace tests');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sinew-init-'));
   });
 

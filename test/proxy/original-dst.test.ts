@@ -63,6 +63,7 @@ describe('original destination of a connection', () => {
     before(function () {
       const why = whyNoNamespace();
       if (why !== undefined) {
+        if (process.env.SINEW_REQUIRE_NETNS === '1') throw new Error(`the iptables REDIRECT tests must run here (SINEW_REQUIRE_NETNS=1) but cannot: ${why}`);
         console.log(`      skipping the iptables REDIRECT tests: ${why}`);
         this.skip();
       }

@@ -71,6 +71,18 @@ export function whyNoNetns(): string | undefined {
   return undefined;
 }
 
+/**
+ * Skips the suite (printing why) when network namespaces cannot be used here, or fails it when
+ * the run requires them: CI sets SINEW_REQUIRE_NETNS=1, so these tests never silently skip there.
+ */
+export function skipWithoutNetns(context: Mocha.Context, suite: string): void {
+  const why = whyNoNetns();
+  if (why === undefined) return;
+  if (process.env.SINEW_REQUIRE_NETNS === '1') throw new Error(`${suite} must run here (SINEW_REQUIRE_NETNS=1) but cannot: ${why}`);
+  console.log(`      skipping ${suite}: ${why}`);
+  context.skip();
+}
+
 /** GET http://host:port/path from this process; resolves with the status and body (status 0 when unreachable). */
 export function fetchText(host: string, port: number, urlPath: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {

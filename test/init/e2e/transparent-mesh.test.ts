@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { identityOf, meshNamespace } from '../../support/mesh-world.js';
 import { endpointSlice, service } from '../../support/objects.js';
 import { annotatedNamespace, authorizationPolicy, meshedPod, meshTlsAuthentication, meshTlsRef, server, serverTarget } from '../../support/policy-objects.js';
-import { fetchText, hostAddress, NetnsWorld, type NetnsPod, whyNoNetns } from '../../support/netns-world.js';
+import { fetchText, hostAddress, NetnsWorld, type NetnsPod, skipWithoutNetns } from '../../support/netns-world.js';
 
 /**
  * The transparent mesh: three pods as network namespaces on a bridge, each with its application,
@@ -57,11 +57,7 @@ describe('the transparent mesh across network namespaces', function () {
   const metrics = async (pod: NetnsPod): Promise<string> => (await fetchText(pod.ip, 4191, '/metrics')).body;
 
   before(async function () {
-    const why = whyNoNetns();
-    if (why !== undefined) {
-      console.log(`      skipping the transparent-mesh tests: ${why}`);
-      this.skip();
-    }
+    skipWithoutNetns(this, 'the transparent-mesh tests');
     lab.buildNetwork(specs);
     [web, curl, other] = lab.pods as [NetnsPod, NetnsPod, NetnsPod];
     await lab.startControlPlane(objects(Object.fromEntries(lab.pods.map((pod) => [pod.name, pod.ip]))), specs.map((spec) => spec.serviceAccount));
@@ -88,8 +84,7 @@ describe('the transparent mesh across network namespaces', function () {
   it('carries a call to another pod\'s IP through both proxies under mutual TLS', async () => {
     const before = { out: sum(await metrics(curl), 'response_total', { direction: 'outbound' }), in: sum(await metrics(web), 'response_total', { direction: 'inbound', client_id: identityOf('curl') }) };
     const reply = await lab.get(curl, `http://${web.ip}:8080/pod-ip`);
-    if (reply.status !== 200) console.log('DEBUG curl', lab.output(curl, 'proxy'), '\nDEBUG web', lab.output(web, 'proxy'));
-    assert.equal(reply.status, 200, JSON.stringify(reply));
+    assert.equal(reply.status, 200, `${JSON.stringify(reply)}\ncurl's proxy:\n${lab.output(curl, 'proxy')}\nweb's proxy:\n${lab.output(web, 'proxy')}`);
     const body = JSON.parse(reply.body as string) as Reply;
     assert.equal(body.pod, 'web-1');
     // The server's proxy authenticated the client's certificate and said so; it forwarded over loopback.
