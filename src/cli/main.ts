@@ -45,6 +45,10 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly loa
     summary: 'run the sidecar proxy (configured by LINKERD2_PROXY_* variables)',
     load: async () => { const m = await import('./proxy.js'); return { run: m.proxyCommand, help: m.proxyHelp }; },
   },
+  'proxy-await': {
+    summary: 'wait until the pod\'s proxy is ready (the classic sidecar layout\'s postStart hook)',
+    load: async () => { const m = await import('./proxy-await.js'); return { run: m.proxyAwaitCommand, help: m.proxyAwaitHelp }; },
+  },
   'proxy-init': {
     summary: 'write the iptables rules that send a pod\'s traffic through its proxy',
     load: async () => { const m = await import('./proxy-init.js'); return { run: m.proxyInitCommand, help: m.proxyInitHelp }; },
