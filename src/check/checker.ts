@@ -7,7 +7,7 @@
  * nothing. Every check is idempotent: the runner may call it again while `--wait` lasts.
  */
 
-/** Linkerd's category ids, plus `linkerd-crds` for `sinew check --crds`. */
+/** Linkerd's category ids (`linkerd-viz*` for `sinew viz check`), plus `linkerd-crds` for `sinew check --crds`. */
 export type CategoryId =
   | 'kubernetes-api'
   | 'kubernetes-version'
@@ -19,7 +19,9 @@ export type CategoryId =
   | 'linkerd-webhooks-and-apisvc-tls'
   | 'control-plane-version'
   | 'linkerd-data-plane'
-  | 'linkerd-identity-data-plane';
+  | 'linkerd-identity-data-plane'
+  | 'linkerd-viz'
+  | 'linkerd-viz-data-plane';
 
 /** Where each check's hint lives: Linkerd's troubleshooting page, one anchor per check. */
 export const hintBaseUrl = 'https://linkerd.io/2/checks/#';

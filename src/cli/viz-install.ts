@@ -122,11 +122,12 @@ export async function vizInstallCommand(argv: readonly string[], io: CommandIo):
   const fileAnchors = anchorsFile === undefined ? undefined : anchorsFromFile(anchorsFile);
   const checked = valuesOf(values, version, {});
   let facts: ControlPlaneFacts = {};
-  let trustAnchorsPem = fileAnchors;
+  let trustAnchorsPem: string;
   if (values['ignore-cluster'] === true) {
     if (fileAnchors === undefined) {
       throw new UsageError('--ignore-cluster needs --identity-trust-anchors-file: the tap server must trust the control plane\'s anchors, which are otherwise read from the cluster');
     }
+    trustAnchorsPem = fileAnchors;
   } else {
     const answer = await askCluster(values, checked.controlPlaneNamespace);
     if ('refusal' in answer) {
@@ -134,10 +135,10 @@ export async function vizInstallCommand(argv: readonly string[], io: CommandIo):
       return 1;
     }
     facts = answer.facts;
-    trustAnchorsPem ??= answer.trustAnchorsPem;
+    trustAnchorsPem = fileAnchors ?? answer.trustAnchorsPem;
   }
   const settings = valuesOf(values, version, facts);
-  io.out(renderManifests(vizManifests(settings, trustAnchorsPem ?? ''), format));
+  io.out(renderManifests(vizManifests(settings, trustAnchorsPem), format));
   io.err(`Rendering the Sinew viz extension in namespace ${settings.namespace}...\n`
     + 'Next, run `sinew viz check` to wait until it is ready.\n\n');
   return 0;

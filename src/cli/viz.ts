@@ -15,6 +15,7 @@ interface VizEntry {
 
 /** One line per command; the modules export `<name>Command` and `<name>Help`. */
 const vizCommands: Readonly<Record<string, VizEntry>> = {
+  check: { summary: 'check that the viz extension is installed and healthy', load: async () => { const m = await import('./viz-check.js'); return { run: m.vizCheckCommand, help: m.vizCheckHelp }; } },
   install: { summary: 'print the viz extension\'s manifests for kubectl apply', load: async () => { const m = await import('./viz-install.js'); return { run: m.vizInstallCommand, help: m.vizInstallHelp }; } },
   uninstall: { summary: 'print the viz extension\'s objects for kubectl delete', load: async () => { const m = await import('./viz-uninstall.js'); return { run: m.vizUninstallCommand, help: m.vizUninstallHelp }; } },
 };

@@ -4,9 +4,9 @@
  *
  * | component | command | port |
  * |---|---|---|
- * | metrics-api | `sinew viz metrics-api --source=kube --prometheus-url=...` | http 8085 |
- * | tap | `sinew viz tap-server --source=kube` with its own identity | http 8089 |
- * | web | `sinew viz dashboard --address=0.0.0.0 --port=8084` with both services' URLs | http 8084 |
+ * | metrics-api | `sinew viz metrics-api --source=kube --prometheus-url=...`, probed on /live, /ready | http 8085 |
+ * | tap | `sinew viz tap-server --source=kube` with its own identity, probed by TCP | http 8089 |
+ * | web | `sinew viz dashboard --address=0.0.0.0 --port=8084` with both services' URLs, probed by TCP | http 8084 |
  * | prometheus | prom/prometheus with the `prometheus-config` ConfigMap | admin 9090 |
  *
  * The tap server talks mutual TLS to the proxies' tap port itself, as the identity
@@ -15,7 +15,8 @@
  * anchors), so its own proxy must stay out of both conversations: outbound 4190 (the proxies' tap
  * port) and 8080 (identity) are skipped. Every pod is meshed by the injector (`linkerd.io/inject:
  * enabled`); only Prometheus, the metrics API and tap talk to the Kubernetes API, so only they get
- * a ServiceAccount token mounted.
+ * a ServiceAccount token mounted. The dashboard is probed by TCP: an HTTP probe's Host (the pod's
+ * IP) is not one it accepts.
  */
 import type { Labels } from './manifest.js';
 import type { Resources } from './install-values.js';
@@ -99,7 +100,12 @@ function metricsApi(values: VizValues): VizComponentSpec {
   return {
     ...sinewComponent(values, 'metrics-api', [
       'metrics-api', `--addr=0.0.0.0:${vizPorts['metrics-api']}`, '--source=kube', `--prometheus-url=${prometheusUrlOf(values)}`,
+      `--controller-namespace=${values.controlPlaneNamespace}`, `--cluster-domain=${values.clusterDomain}`,
+      `--identity-trust-domain=${values.identityTrustDomain}`, `--log-level=${values.logLevel}`,
     ]),
+    // Ready once its workload inventory has listed the cluster.
+    liveness: { httpPath: '/live', port: vizPorts['metrics-api'] },
+    readiness: { httpPath: '/ready', port: vizPorts['metrics-api'] },
     volumes: [], apiAccess: true, podAnnotations: {},
   };
 }

@@ -85,7 +85,10 @@ describe('sinew viz install: manifests', function () {
   it('gives the components the arguments their commands take, pointing at each other\'s Services', async () => {
     const objects = await renderedViz(anchors, '--viz-namespace', 'obs', '--cluster-domain', 'corp.example');
     const args = (name: string): string[] => containerOf(only(objects, 'Deployment', name), name)['args'] as string[];
-    assert.deepEqual(args('metrics-api'), ['viz', 'metrics-api', '--addr=0.0.0.0:8085', '--source=kube', '--prometheus-url=http://prometheus.obs.svc.corp.example:9090']);
+    assert.deepEqual(args('metrics-api'), [
+      'viz', 'metrics-api', '--addr=0.0.0.0:8085', '--source=kube', '--prometheus-url=http://prometheus.obs.svc.corp.example:9090',
+      '--controller-namespace=linkerd', '--cluster-domain=corp.example', '--identity-trust-domain=corp.example', '--log-level=info',
+    ]);
     assert.deepEqual(args('web'), [
       'viz', 'dashboard', '--address=0.0.0.0', '--port=8084', '--metrics-api-url=http://metrics-api.obs.svc.corp.example:8085',
       '--tap-url=http://tap.obs.svc.corp.example:8089', '--enforced-host=^(localhost|127\\.0\\.0\\.1|web\\.obs\\.svc\\.corp\\.example|web\\.obs\\.svc|\\[::1\\])(:\\d+)?$',
