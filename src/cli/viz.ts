@@ -17,6 +17,9 @@ interface VizEntry {
 const vizCommands: Readonly<Record<string, VizEntry>> = {
   check: { summary: 'check that the viz extension is installed and healthy', load: async () => { const m = await import('./viz-check.js'); return { run: m.vizCheckCommand, help: m.vizCheckHelp }; } },
   install: { summary: 'print the viz extension\'s manifests for kubectl apply', load: async () => { const m = await import('./viz-install.js'); return { run: m.vizInstallCommand, help: m.vizInstallHelp }; } },
+  tap: { summary: 'listen to the live requests of a resource\'s meshed pods', load: async () => { const m = await import('./viz-tap.js'); return { run: m.tapCommand, help: m.tapHelp }; } },
+  'tap-server': { summary: 'serve the tap API, tapping the proxies over mutual TLS', load: async () => { const m = await import('./viz-tap-server.js'); return { run: m.tapServerCommand, help: m.tapServerHelp }; } },
+  top: { summary: 'show live traffic of a resource aggregated by path (count, latency, success rate)', load: async () => { const m = await import('./viz-top.js'); return { run: m.topCommand, help: m.topHelp }; } },
   uninstall: { summary: 'print the viz extension\'s objects for kubectl delete', load: async () => { const m = await import('./viz-uninstall.js'); return { run: m.vizUninstallCommand, help: m.vizUninstallHelp }; } },
 };
 

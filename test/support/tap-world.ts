@@ -5,7 +5,9 @@
  * fake API server knows a token for the `tap` service account of `linkerd-viz`, so the tap server
  * (or a test) can get the tap identity from the real identity service.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { firstValueFrom, filter } from 'rxjs';
 import type { LocalIdentity } from '../../src/proxy/local-identity.js';
@@ -16,6 +18,7 @@ import {
   writeEventLog,
 } from './mesh-world.js';
 import { type RunningApp, startWebApps } from './mesh-apps.js';
+import { sinewBin } from './control-plane-process.js';
 
 export const vizNamespace = 'linkerd-viz';
 export const identitySuffix = 'serviceaccount.identity.linkerd.cluster.local';
@@ -44,9 +47,67 @@ export interface TapWorld {
   readonly eventLog: string;
   /** A token file for `sa` in `namespace` (registered with the fake API server on first use). */
   tokenFile(namespace: string, sa: string): string;
+  /** Runs `sinew viz tap-server` for this world with the identity of `sa` in `namespace` (default: the tap service's), until /ready. */
+  startTapServer(identity?: { namespace: string; sa: string }): Promise<TapServerProcess>;
   /** A certificate for `sa` in `namespace` from the real identity service. */
   certify(namespace: string, sa: string): Promise<LocalIdentity>;
   close(): Promise<void>;
+}
+
+export interface TapServerProcess {
+  readonly child: ChildProcess;
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  stderr(): string;
+  kill(): Promise<void>;
+}
+
+function getStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    http.get(url, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    }).on('error', () => resolve(0));
+  });
+}
+
+async function spawnTapServer(args: readonly string[]): Promise<TapServerProcess> {
+  const child = spawn(process.execPath, [sinewBin, 'viz', 'tap-server', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await exited;
+  };
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => { stderr += chunk; });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`tap server did not start:\n${stderr}`)), 20_000);
+      child.stderr?.on('data', () => {
+        const match = /tap server started[^\n]*addr=[^\s]*:(\d+)/.exec(stderr);
+        if (match !== null) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+      child.once('exit', () => {
+        clearTimeout(timer);
+        reject(new Error(`tap server exited:\n${stderr}`));
+      });
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 20_000;
+    while ((await getStatus(`${url}/ready`)) !== 200) {
+      if (Date.now() > deadline) throw new Error(`tap server never became ready:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { child, url, stderr: () => stderr, kill };
+  } catch (error) {
+    await kill();
+    throw error;
+  }
 }
 
 export async function startTapWorld(webPods: readonly number[], proxyExtra: Record<string, string> = {}): Promise<TapWorld> {
@@ -56,7 +117,9 @@ export async function startTapWorld(webPods: readonly number[], proxyExtra: Reco
   const web = new Map<number, ProxyProcess>();
   let curl: ProxyProcess | undefined;
   const extra = { LINKERD2_PROXY_TAP_SVC_NAME: tapIdentity, ...proxyExtra };
+  const servers: TapServerProcess[] = [];
   const close = async (): Promise<void> => {
+    for (const server of servers) await server.kill();
     await curl?.kill();
     for (const proxy of web.values()) await proxy.kill();
     for (const app of apps) await app.close();
@@ -86,6 +149,17 @@ export async function startTapWorld(webPods: readonly number[], proxyExtra: Reco
   };
   return {
     world, web, curl: curlProxy, eventLog, tokenFile,
+    startTapServer: async (identity = { namespace: vizNamespace, sa: 'tap' }) => {
+      const anchors = path.join(world.dir, 'tap-anchors.pem');
+      fs.writeFileSync(anchors, world.trustAnchorsPem);
+      const server = await spawnTapServer([
+        '--addr', '127.0.0.1:0', '--source', `replay:${eventLog}`, '--identity-addr', `127.0.0.1:${world.controlPlane.identityPort ?? 0}`,
+        '--identity-name', `${identity.sa}.${identity.namespace}.${identitySuffix}`, '--trust-anchors-file', anchors,
+        '--token-file', tokenFile(identity.namespace, identity.sa),
+      ]);
+      servers.push(server);
+      return server;
+    },
     certify: async (namespace, sa) => {
       const client = startIdentityClient({
         addr: { host: '127.0.0.1', port: world.controlPlane.identityPort ?? 0 }, serverName: undefined, trustAnchorsPem: world.trustAnchorsPem,
