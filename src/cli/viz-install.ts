@@ -14,6 +14,7 @@ import { installedControlPlane, VizClusterError } from '../install/viz-cluster.j
 import { type ControlPlaneFacts, vizSettingFlags, type VizSettingValues, vizValuesFromFlags } from '../install/viz-flags.js';
 import { vizManifests } from '../install/viz-manifests.js';
 import type { VizValues } from '../install/viz-values.js';
+import { vizNamespace as defaultVizNamespace } from '../inject/proxy-env.js';
 import { readTrustAnchors, TrustAnchorError } from '../identity/trust-anchors.js';
 import { oneOf, parse } from './args.js';
 import type { CommandIo } from './command-io.js';
@@ -139,7 +140,11 @@ export async function vizInstallCommand(argv: readonly string[], io: CommandIo):
   }
   const settings = valuesOf(values, version, facts);
   io.out(renderManifests(vizManifests(settings, trustAnchorsPem), format));
-  io.err(`Rendering the Sinew viz extension in namespace ${settings.namespace}...\n`
-    + 'Next, run `sinew viz check` to wait until it is ready.\n\n');
+  io.err(`Rendering the Sinew viz extension in namespace ${settings.namespace}...\n`);
+  if (settings.namespace !== defaultVizNamespace) {
+    io.err(`Warning: the proxies accept tap only from tap.${defaultVizNamespace}.serviceaccount.identity.${settings.controlPlaneNamespace}.${settings.identityTrustDomain}, `
+      + `so \`sinew viz tap\` and \`viz top\` will be refused by them with the tap server in ${settings.namespace}.\n`);
+  }
+  io.err('Next, run `sinew viz check` to wait until it is ready.\n\n');
   return 0;
 }

@@ -187,6 +187,14 @@ describe('sinew viz install: manifests', function () {
       (error: Error) => error instanceof UsageError && /--identity-trust-anchors-file/.test(error.message));
   });
 
+  it('warns that the proxies refuse tap from a tap server outside linkerd-viz', async () => {
+    const elsewhere = await runVizInstall('--ignore-cluster', '--identity-trust-anchors-file', anchors.file, '--viz-namespace', 'obs');
+    assert.equal(elsewhere.code, 0);
+    assert.match(elsewhere.err, /^Rendering the Sinew viz extension in namespace obs\.\.\.\nWarning: the proxies accept tap only from tap\.linkerd-viz\.serviceaccount\.identity\.linkerd\.cluster\.local, /);
+    const usual = await runVizInstall('--ignore-cluster', '--identity-trust-anchors-file', anchors.file);
+    assert.equal(usual.err, 'Rendering the Sinew viz extension in namespace linkerd-viz...\nNext, run `sinew viz check` to wait until it is ready.\n\n');
+  });
+
   it('documents its flags in --help', async () => {
     const help = (await runVizInstall('--help')).out;
     for (const flag of ['--viz-namespace', '-L, --linkerd-namespace', '--ha', '--prometheus-url', '--image', '--identity-trust-anchors-file', '--ignore-cluster', '-o, --output']) {
