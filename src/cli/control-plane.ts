@@ -81,6 +81,8 @@ Destination and policy flags:
       --cluster-domain DOMAIN
                             the cluster's DNS domain (default cluster.local)
       --source SOURCE       kube (default) or replay:FILE
+      --replay-speed N      with replay:FILE, apply each entry at its log time after the first
+                            entry, divided by N (1: as the log happened; default: as fast as read)
       --store DIR           LMDB store directory; a restart resumes from it (default: in memory)
       --record FILE         append every event the informers deliver to FILE (an event log)
 
@@ -121,7 +123,7 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
     'default-inbound-policy': { type: 'string' }, 'cluster-networks': { type: 'string' },
     'admission-tls-dir': { type: 'string' }, 'admission-addr': { type: 'string' },
     'injector-tls-dir': { type: 'string' }, 'injector-addr': { type: 'string' }, 'injector-config': { type: 'string' },
-    record: { type: 'string' }, 'admin-addr': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
+    record: { type: 'string' }, 'replay-speed': { type: 'string' }, 'admin-addr': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' },
     ...identityFlags,
     help: { type: 'boolean', short: 'h' },
   });
@@ -136,6 +138,7 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
   const admin = address('--admin-addr', values['admin-addr'] ?? '0.0.0.0:9996');
   const engineNeeded = components.has('destination') || components.has('policy');
   const source = destinationSource(values, engineNeeded);
+  const replaySpeed = replaySpeedOf(values['replay-speed'], source);
   const identity = identitySettings(values, components.has('identity'));
   const injector = injectorSettings(values, components.has('injector'));
 
@@ -152,7 +155,7 @@ export async function controlPlaneCommand(argv: readonly string[], io: CommandIo
   const admissionAddr = address('--admission-addr', values['admission-addr'] ?? '0.0.0.0:9443');
   const destination = engineNeeded
     ? await startDestination({
-      source, kubeconfig: values.kubeconfig, storeDir: values.store, record: values.record, mesh,
+      source, replaySpeed, kubeconfig: values.kubeconfig, storeDir: values.store, record: values.record, mesh,
       destination: components.has('destination') ? destinationAddr : undefined, policy: components.has('policy') ? policyAddr : undefined,
       admission: values['admission-tls-dir'] === undefined ? undefined : { ...admissionAddr, tlsDir: values['admission-tls-dir'] },
     }, createEngineMetrics(registry), registry, log)
@@ -229,8 +232,18 @@ async function runUntilStopped(destination: Destination | undefined, log: Logger
   }
 }
 
+/** --replay-speed: a positive number, only with a replay source. */
+function replaySpeedOf(value: string | undefined, source: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!source.startsWith('replay:')) throw new UsageError('--replay-speed needs --source replay:FILE');
+  const speed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(speed) || speed <= 0) throw new UsageError(`--replay-speed must be a positive number such as 1 or 0.5; got ${JSON.stringify(value)}`);
+  return speed;
+}
+
 interface DestinationSettings {
   readonly source: string;
+  readonly replaySpeed: number | undefined;
   readonly kubeconfig: string | undefined;
   readonly storeDir: string | undefined;
   readonly record: string | undefined;
@@ -243,7 +256,7 @@ interface DestinationSettings {
 async function startDestination(settings: DestinationSettings, metrics: EngineMetrics, registry: Registry, log: Logger): Promise<Destination> {
   const { source, mesh } = settings;
   const engine = await createEngine({ storeDir: settings.storeDir, kinds: allKinds, reconcilers: reconcilersFor(mesh), log, metrics });
-  const events = eventSource(source, settings.kubeconfig, engine.store, log, metrics);
+  const events = eventSource(source, settings.replaySpeed, settings.kubeconfig, engine.store, log, metrics);
   const recorder = settings.record === undefined ? undefined : new EventLogWriter(settings.record);
   const pipeline = startPipeline({
     source: recorder === undefined ? events : events.pipe(tap((timed) => recorder.write(changesOf(timed.event)))),
@@ -363,9 +376,9 @@ function clusterNetworks(text: string): readonly string[] {
   return networks;
 }
 
-function eventSource(source: string, kubeconfig: string | undefined, store: Store, log: Logger,
+function eventSource(source: string, speed: number | undefined, kubeconfig: string | undefined, store: Store, log: Logger,
   metrics: EngineMetrics): Observable<TimedEvent> {
-  if (source.startsWith('replay:')) return replaySource({ file: source.slice('replay:'.length), kinds: allKinds, log });
+  if (source.startsWith('replay:')) return replaySource({ file: source.slice('replay:'.length), kinds: allKinds, log, ...(speed === undefined ? {} : { speed }) });
   return informers({
     client: kubeApiClient(loadKubeConfig({ kubeconfig })),
     kinds: allKinds,
