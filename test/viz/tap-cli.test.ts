@@ -97,6 +97,18 @@ describe('sinew viz tap and top against the tap server and real proxies', functi
     for (const line of lines) assert.match(line, / src_res=deploy\/curl src_ns=shop dst_res=deploy\/web dst_ns=shop$/);
   });
 
+  it('-o json prints each event as an indented object with the request\'s headers, and ns/NAME taps the whole namespace', async () => {
+    const io = captureIo();
+    const code = await whileRunning(tapCommand(['ns/shop', '--path', '/json', '--limit', '1', '-o', 'json', '--tap-addr', server.url], io),
+      () => http1Get(curlPodIp, curlPortFor(80), '/json', undefined, { 'x-tapped': 'yes' }));
+    assert.equal(code, 0, io.stderr());
+    const events = io.stdout().trim().split(/\n(?=\{)/).map((text) => JSON.parse(text) as Record<string, { headers?: { name: string; valueStr?: string }[] }>);
+    // The namespace holds both ends: the curl pod's outbound proxy and a web pod's inbound proxy report the request.
+    assert.ok(events.length === 3 || events.length === 6, `${events.length} events`);
+    const init = events.find((event) => event.requestInitEvent !== undefined)?.requestInitEvent;
+    assert.ok(init?.headers?.some((header) => header.name === 'x-tapped' && header.valueStr === 'yes'), JSON.stringify(init));
+  });
+
   it('top counts the tapped requests by source, destination, method and path, and prints the table when stopped', async () => {
     const logged = server.stderr().length;
     const top = spawn(process.execPath, [sinewBin, 'viz', 'top', 'deploy/web', '-n', 'shop', '--path', '/top/', '--duration', '60s', '--tap-addr', server.url],
@@ -136,6 +148,22 @@ describe('sinew viz tap and top against the tap server and real proxies', functi
     }
     const counts = parsed.map((row) => row.count);
     assert.deepEqual(counts, [...counts].sort((a, b) => b - a), 'busiest rows first');
+  });
+
+  it('cancels its calls to the proxies when the client goes away', async () => {
+    const logged = server.stderr().length;
+    const client = new AbortController();
+    const response = await fetch(`${server.url}/apis/tap.linkerd.io/v1alpha1/watch/namespaces/shop/pods/web-1/tap`, {
+      method: 'POST', body: '{"path": "/gone"}', signal: client.signal,
+    });
+    assert.equal(response.status, 200);
+    for (let i = 0; i < 200 && !server.stderr().slice(logged).includes('tap streaming'); i += 1) {
+      await http1Get(webPodIp(1), 8080, '/gone');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    client.abort();
+    for (let i = 0; i < 200 && !server.stderr().slice(logged).includes('tap ended'); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.match(server.stderr().slice(logged), /tap ended[^\n]*reason="the client went away"/);
   });
 
   it('answers a malformed tap request with 400 naming the field, and an unknown resource with 404', async () => {

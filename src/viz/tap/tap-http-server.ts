@@ -118,6 +118,7 @@ async function serveTap(request: http.IncomingMessage, response: http.ServerResp
     },
   });
   out.stopTimer();
+  context.log.info('tap ended', { target: describe(target), reason: abort.signal.aborted ? 'the client went away' : 'done' });
   if (!out.headSent() && !response.headersSent && refusals.length > 0) {
     return answer(response, 502, { error: `every tapped proxy refused or failed: ${refusals.join('; ')}` });
   }
