@@ -16,7 +16,11 @@ interface VizEntry {
 /** One line per command; the modules export `<name>Command` and `<name>Help`. */
 const vizCommands: Readonly<Record<string, VizEntry>> = {
   check: { summary: 'check that the viz extension is installed and healthy', load: async () => { const m = await import('./viz-check.js'); return { run: m.vizCheckCommand, help: m.vizCheckHelp }; } },
+  edges: { summary: 'show which resources talk to which, and their identities', load: async () => { const m = await import('./viz-edges.js'); return { run: m.edgesCommand, help: m.edgesHelp }; } },
   install: { summary: 'print the viz extension\'s manifests for kubectl apply', load: async () => { const m = await import('./viz-install.js'); return { run: m.vizInstallCommand, help: m.vizInstallHelp }; } },
+  'metrics-api': { summary: 'serve the metrics API (stat, routes, edges) from Prometheus or by scraping the proxies', load: async () => { const m = await import('./viz-metrics-api.js'); return { run: m.metricsApiCommand, help: m.metricsApiHelp }; } },
+  routes: { summary: 'show per-route stats of a resource', load: async () => { const m = await import('./viz-routes.js'); return { run: m.routesCommand, help: m.routesHelp }; } },
+  stat: { summary: 'show traffic stats of resources (success rate, RPS, latencies, TCP)', load: async () => { const m = await import('./viz-stat.js'); return { run: m.statCommand, help: m.statHelp }; } },
   tap: { summary: 'listen to the live requests of a resource\'s meshed pods', load: async () => { const m = await import('./viz-tap.js'); return { run: m.tapCommand, help: m.tapHelp }; } },
   'tap-server': { summary: 'serve the tap API, tapping the proxies over mutual TLS', load: async () => { const m = await import('./viz-tap-server.js'); return { run: m.tapServerCommand, help: m.tapServerHelp }; } },
   top: { summary: 'show live traffic of a resource aggregated by path (count, latency, success rate)', load: async () => { const m = await import('./viz-top.js'); return { run: m.topCommand, help: m.topHelp }; } },

@@ -75,8 +75,10 @@ function typeOf(parameter: string, value: string): ResourceType {
 
 function nameOf(parameter: string, value: string | null): string {
   if (value === null) return '';
-  if (value.length > 253 || !/^[a-zA-Z0-9]([-a-zA-Z0-9_.:]*[a-zA-Z0-9])?$/.test(value)) {
-    throw new BadQueryError(parameter, `must be a Kubernetes name; got ${JSON.stringify(value)}`);
+  const namespace = parameter.endsWith('namespace');
+  const pattern = namespace ? /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ : /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+  if (value.length > (namespace ? 63 : 253) || !pattern.test(value)) {
+    throw new BadQueryError(parameter, `must be a Kubernetes ${namespace ? 'namespace' : 'name'}; got ${JSON.stringify(value)}`);
   }
   return value;
 }

@@ -93,6 +93,8 @@ export const statRowSchema = z.object({
   meshedPodCount: z.number().int().nonnegative(),
   runningPodCount: z.number().int().nonnegative(),
   failedPodCount: z.number().int().nonnegative(),
+  /** A pod row's phase (`Running`, `Pending`, …); absent for other types. */
+  status: z.string().optional(),
   stats: basicStatsSchema.nullable(),
   tcp: tcpStatsSchema.nullable(),
 });
