@@ -16,6 +16,7 @@ interface VizEntry {
 /** One line per command; the modules export `<name>Command` and `<name>Help`. */
 const vizCommands: Readonly<Record<string, VizEntry>> = {
   check: { summary: 'check that the viz extension is installed and healthy', load: async () => { const m = await import('./viz-check.js'); return { run: m.vizCheckCommand, help: m.vizCheckHelp }; } },
+  dashboard: { summary: 'serve the web dashboard on localhost (prints its address, opens nothing)', load: async () => { const m = await import('./viz-dashboard.js'); return { run: m.dashboardCommand, help: m.dashboardHelp }; } },
   edges: { summary: 'show which resources talk to which, and their identities', load: async () => { const m = await import('./viz-edges.js'); return { run: m.edgesCommand, help: m.edgesHelp }; } },
   install: { summary: 'print the viz extension\'s manifests for kubectl apply', load: async () => { const m = await import('./viz-install.js'); return { run: m.vizInstallCommand, help: m.vizInstallHelp }; } },
   'metrics-api': { summary: 'serve the metrics API (stat, routes, edges) from Prometheus or by scraping the proxies', load: async () => { const m = await import('./viz-metrics-api.js'); return { run: m.metricsApiCommand, help: m.metricsApiHelp }; } },
