@@ -38,6 +38,10 @@ Without iptables (local use), two Sinew variables stand in for the redirect:
 `;
 
 export async function proxyCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    io.out(proxyHelp);
+    return 0;
+  }
   if (argv.length > 0) throw new UsageError(`sinew proxy takes no arguments (it reads LINKERD2_PROXY_* variables), got ${JSON.stringify(argv[0])}`);
   let env;
   try {
