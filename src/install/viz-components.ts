@@ -5,7 +5,7 @@
  * | component | command | port |
  * |---|---|---|
  * | metrics-api | `sinew viz metrics-api --source=kube --prometheus-url=...`, probed on /live, /ready | http 8085 |
- * | tap | `sinew viz tap-server --source=kube` with its own identity, probed by TCP | http 8089 |
+ * | tap | `sinew viz tap-server --source=kube` with its own identity, probed on /live, /ready | http 8089 |
  * | web | `sinew viz dashboard --address=0.0.0.0 --port=8084` with both services' URLs, probed by TCP | http 8084 |
  * | prometheus | prom/prometheus with the `prometheus-config` ConfigMap | admin 9090 |
  *
@@ -119,8 +119,10 @@ function tap(values: VizValues): VizComponentSpec {
       `--identity-name=${identityName(values, 'tap', values.namespace)}`,
       `--identity-svc-name=${identityName(values, 'linkerd-identity', cp)}`,
       `--trust-anchors-file=${vizMountPaths.trustRoots}/${vizConfigNames.trustRootsKey}`,
-      `--token-file=${vizMountPaths.tapToken}/token`,
+      `--token-file=${vizMountPaths.tapToken}/token`, `--log-level=${values.logLevel}`,
     ]),
+    liveness: { httpPath: '/live', port: vizPorts.tap },
+    readiness: { httpPath: '/ready', port: vizPorts.tap },
     volumes: [
       { name: 'trust-roots', mountPath: vizMountPaths.trustRoots, source: { configMap: vizConfigNames.trustRoots }, readOnly: true },
       {
@@ -139,7 +141,7 @@ function web(values: VizValues): VizComponentSpec {
       'dashboard', '--address=0.0.0.0', `--port=${vizPorts.web}`,
       `--metrics-api-url=${serviceUrl(values, 'metrics-api', vizPorts['metrics-api'])}`,
       `--tap-url=${serviceUrl(values, 'tap', vizPorts.tap)}`,
-      `--enforced-host=${values.enforcedHostRegex ?? defaultEnforcedHost(values)}`,
+      `--enforced-host=${values.enforcedHostRegex ?? defaultEnforcedHost(values)}`, `--log-level=${values.logLevel}`,
     ]),
     volumes: [], apiAccess: false, podAnnotations: {},
   };

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
+import { main } from '../../src/cli/main.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { proxyScrapeJob } from '../../src/viz/prometheus-config.js';
 import { at, containerOf, type KubeJson, ofKind, only } from '../install/install-run.js';
@@ -92,11 +93,30 @@ describe('sinew viz install: manifests', function () {
     assert.deepEqual(args('web'), [
       'viz', 'dashboard', '--address=0.0.0.0', '--port=8084', '--metrics-api-url=http://metrics-api.obs.svc.corp.example:8085',
       '--tap-url=http://tap.obs.svc.corp.example:8089', '--enforced-host=^(localhost|127\\.0\\.0\\.1|web\\.obs\\.svc\\.corp\\.example|web\\.obs\\.svc|\\[::1\\])(:\\d+)?$',
+      '--log-level=info',
     ]);
     const host = new RegExp(args('web')[6]?.slice('--enforced-host='.length) ?? '');
     for (const good of ['localhost:50750', '127.0.0.1', 'web.obs.svc.corp.example:8084', 'web.obs.svc', '[::1]:8084']) assert.ok(host.test(good), good);
     for (const bad of ['evil.example', 'web.obs.svc.evil.example', 'localhost.evil.example']) assert.ok(!host.test(bad), bad);
     assert.ok(args('prometheus').includes('--config.file=/etc/prometheus/prometheus.yml'));
+  });
+
+  it('renders only flags each component\'s command accepts, and probes each where it answers', async () => {
+    const objects = await renderedViz(anchors, '--ha', '-L', 'mesh');
+    for (const name of ['metrics-api', 'tap', 'web']) {
+      const container = containerOf(only(objects, 'Deployment', name), name);
+      let out = '';
+      let err = '';
+      const code = await main([...(container['args'] as string[]), '--help'], { out: (text) => { out += text; }, err: (text) => { err += text; } });
+      assert.equal(code, 0, `${name}: ${err}`);
+      assert.match(out, /^Usage: sinew viz /, name);
+    }
+    const probes = Object.fromEntries(['metrics-api', 'tap', 'web'].map((name) => {
+      const container = containerOf(only(objects, 'Deployment', name), name);
+      return [name, [at(container, 'livenessProbe', 'httpGet', 'path') ?? at(container, 'livenessProbe', 'tcpSocket', 'port'),
+        at(container, 'readinessProbe', 'httpGet', 'path') ?? at(container, 'readinessProbe', 'tcpSocket', 'port')]];
+    }));
+    assert.deepEqual(probes, { 'metrics-api': ['/live', '/ready'], tap: ['/live', '/ready'], web: ['http', 'http'] });
   });
 
   it('gives the tap server its own identity, its trust anchors and a token for identity, and keeps its proxy out of its mTLS', async () => {
