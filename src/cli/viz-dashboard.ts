@@ -9,9 +9,10 @@ import { loadKubeConfig } from '../informers/kube-config.js';
 import { createLogger, type LogLevel } from '../observe/logger.js';
 import { defaultDashboardPort, startDashboard } from '../viz/dashboard/dashboard-server.js';
 import { EnforcedHostError } from '../viz/dashboard/host-check.js';
-import { httpTapSource, tapService } from '../viz/dashboard/tap-http-source.js';
+import { tapServerSource } from '../viz/dashboard/tap-source.js';
 import { metricsApiClient, metricsApiService } from '../viz/metrics-api-client.js';
 import { serviceClient, type ServiceTarget } from '../viz/service-proxy.js';
+import { tapService } from '../viz/tap/tap-args.js';
 import { oneOf, parse } from './args.js';
 import type { CommandIo } from './command-io.js';
 import { UsageError } from './usage-error.js';
@@ -105,7 +106,7 @@ export async function dashboardCommand(argv: readonly string[], io: CommandIo): 
   let dashboard;
   try {
     dashboard = await startDashboard({
-      metrics: metricsApiClient(serviceClient(where.metrics)), tap: httpTapSource(serviceClient(where.tap)),
+      metrics: metricsApiClient(serviceClient(where.metrics)), tap: tapServerSource(serviceClient(where.tap)),
       address: values.address ?? '127.0.0.1', port, log, ...(values['enforced-host'] === undefined ? {} : { enforcedHost: values['enforced-host'] }),
     });
   } catch (error) {

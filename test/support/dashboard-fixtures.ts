@@ -22,6 +22,8 @@ export type MetricsCall =
 
 export interface RecordingMetricsApi {
   readonly api: MetricsApi;
+  /** The wrapped API, for a test's own queries (not recorded). */
+  readonly inner: MetricsApi;
   /** Every answer given, oldest first. */
   readonly calls: MetricsCall[];
 }
@@ -34,7 +36,7 @@ export function recordingMetricsApi(inner: MetricsApi): RecordingMetricsApi {
     return call.response;
   };
   return {
-    calls,
+    calls, inner,
     api: {
       stat: async (query) => keep({ method: 'stat', query, response: await inner.stat(query) }),
       routes: async (query) => keep({ method: 'routes', query, response: await inner.routes(query) }),

@@ -1,13 +1,15 @@
 /**
  * Where the dashboard's live tap comes from: anything that streams the tap server's events for a
- * resource. The CLI passes an HTTP client of the tap server (tap-http-source.ts); the demo and the
- * tests may pass one in process.
+ * resource. The CLI passes the tap server's HTTP API (`tapServerSource`, over tap-client.ts); the
+ * demo and the tests may pass one in process.
  *
  * Contract: `watch` yields events in the order the tap server sent them and ends when the tap
- * ends (limit reached, tapped proxies gone) or as soon as `signal` aborts; it throws a TapSourceError
- * (with the tap server's message) when the tap cannot start or breaks off.
+ * ends (limit reached, tapped proxies gone) or as soon as `signal` aborts; it throws an Error with
+ * the tap server's message when the tap cannot start or breaks off.
  */
 import type { ResourceType } from '../metrics-api-types.js';
+import type { ServiceClient } from '../service-proxy.js';
+import { watchTap } from '../tap/tap-client.js';
 import type { TapEvent, TapRequestBody } from '../tap/tap-event.js';
 
 export interface TapTarget {
@@ -21,10 +23,7 @@ export interface TapSource {
   watch(target: TapTarget, body: TapRequestBody, signal: AbortSignal): AsyncIterable<TapEvent>;
 }
 
-export class TapSourceError extends Error {
-  /** The tap server's HTTP status when it answered with an error, else undefined. */
-  constructor(message: string, readonly status?: number) {
-    super(message);
-    this.name = 'TapSourceError';
-  }
+/** The tap server behind `client` (a direct URL or the API server's service proxy). */
+export function tapServerSource(client: ServiceClient): TapSource {
+  return { watch: (target, body, signal) => watchTap(client, target, body, signal) };
 }
