@@ -4,7 +4,7 @@
  * API or the tap server. The metrics API here is a fixed one following the contract's types.
  */
 import assert from 'node:assert/strict';
-import { type DashboardServer, startDashboard } from '../../src/viz/dashboard/dashboard-server.js';
+import { DashboardListenError, type DashboardServer, startDashboard } from '../../src/viz/dashboard/dashboard-server.js';
 import { EnforcedHostError } from '../../src/viz/dashboard/host-check.js';
 import { MissingAssetsError } from '../../src/viz/dashboard/static-assets.js';
 import { MetricsApiError, type MetricsApi } from '../../src/viz/metrics-api-types.js';
@@ -198,6 +198,11 @@ describe('sinew viz dashboard: HTTP security', () => {
   it('refuses to start without its assets, naming the folder it looked in', async () => {
     await assert.rejects(startDashboard({ metrics: metrics.api, tap: tap.source, port: 0, assetsDir: '/nonexistent/assets' }),
       (error: Error) => error instanceof MissingAssetsError && error.message.includes('/nonexistent/assets'));
+  });
+
+  it('reports a port in use with the system\'s code and the address', async () => {
+    await assert.rejects(startDashboard({ metrics: metrics.api, tap: tap.source, port: dashboard.port }),
+      (error: Error) => error instanceof DashboardListenError && error.code === 'EADDRINUSE' && error.message.startsWith(`cannot listen on 127.0.0.1:${dashboard.port}: `));
   });
 
   it('refuses an --enforced-host that is not a regular expression', async () => {

@@ -47,6 +47,16 @@ export interface DashboardServer {
 }
 
 export const defaultDashboardPort = 50750;
+
+/** The dashboard could not bind its address; `code` is the system's (EADDRINUSE, EACCES, …). */
+export class DashboardListenError extends Error {
+  readonly code: string | undefined;
+  constructor(address: string, port: number, cause: NodeJS.ErrnoException) {
+    super(`cannot listen on ${address}:${port}: ${cause.message}`, { cause });
+    this.name = 'DashboardListenError';
+    this.code = cause.code;
+  }
+}
 const tapPath = '/api/tap';
 
 interface Context {
@@ -129,7 +139,7 @@ function urlOf(address: string, port: number): string {
   return `http://${host}:${port}/`;
 }
 
-/** Starts the dashboard; resolves once it listens. Throws MissingAssetsError or EnforcedHostError before binding. */
+/** Starts the dashboard; resolves once it listens. Throws MissingAssetsError or EnforcedHostError before binding, DashboardListenError when it cannot bind. */
 export async function startDashboard(options: DashboardOptions): Promise<DashboardServer> {
   const log = options.log ?? silentLogger;
   const context: Context = { options, policy: hostPolicy(options.enforcedHost), assets: loadStaticAssets(options.assetsDir), log };
@@ -157,7 +167,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const address = options.address ?? '127.0.0.1';
   const wantedPort = options.port ?? defaultDashboardPort;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new Error(`cannot listen on ${address}:${wantedPort}: ${error.message}`, { cause: error })));
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new DashboardListenError(address, wantedPort, error)));
     server.listen(wantedPort, address, () => {
       server.removeAllListeners('error');
       server.on('error', (error) => log.error('dashboard server error', { error: error.message }));
