@@ -34,6 +34,8 @@ ENV NODE_ENV=production
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
+# The dashboard's page files (plain HTML, CSS and JS; tsc does not copy them).
+COPY src/viz/dashboard/assets ./dist/src/viz/dashboard/assets
 COPY --from=build /src/build/Release/original_dst.node ./build/Release/original_dst.node
 COPY bin ./bin
 COPY proto ./proto
