@@ -7,8 +7,8 @@ import type { CommandIo } from './command-io.js';
 import { UsageError } from './usage-error.js';
 import { checkWindow, defaultWindow } from '../viz/metrics-api-query.js';
 import { apiConnectionHelp, apiConnectionOptions, connectMetricsApi, defaultNamespace } from '../viz/metrics-api-connection.js';
-import { BadQueryError } from '../viz/metrics-api-types.js';
-import { parseResourceArgs, parseResourceFlag, ResourceArgError } from '../viz/resource-args.js';
+import { parseResourceArgs, parseResourceFlag } from '../viz/resource-args.js';
+import { queryUsage } from './viz-usage.js';
 import { formatRoutes } from '../viz/routes-format.js';
 import type { OutputFormat } from '../viz/stat-format.js';
 
@@ -32,15 +32,6 @@ ${apiConnectionHelp}
   -h, --help                    show this help
 `;
 
-function usage<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof ResourceArgError || error instanceof BadQueryError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
 export async function routesCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parse(argv, {
     namespace: { type: 'string', short: 'n' }, to: { type: 'string' }, 'to-namespace': { type: 'string' },
@@ -53,13 +44,13 @@ export async function routesCommand(argv: readonly string[], io: CommandIo): Pro
   }
   const output = oneOf<OutputFormat>('--output', values.output, ['table', 'wide', 'json'], 'table');
   if (values['to-namespace'] !== undefined && values.to === undefined) throw new UsageError('--to-namespace needs --to');
-  const window = usage(() => checkWindow('--time-window', values['time-window'] ?? defaultWindow));
+  const window = queryUsage(() => checkWindow('--time-window', values['time-window'] ?? defaultWindow));
   const flags = { apiAddr: values['api-addr'], kubeconfig: values.kubeconfig, context: values.context, vizNamespace: values['viz-namespace'] };
   const namespace = defaultNamespace(values.namespace, flags);
-  const targets = usage(() => parseResourceArgs(positionals, namespace));
+  const targets = queryUsage(() => parseResourceArgs(positionals, namespace));
   const [resource] = targets;
   if (resource === undefined || targets.length > 1) throw new UsageError('routes takes one resource (TYPE, TYPE NAME or TYPE/NAME)');
-  const to = values.to === undefined ? undefined : usage(() => parseResourceFlag('--to', values.to as string, values['to-namespace'] ?? namespace));
+  const to = values.to === undefined ? undefined : queryUsage(() => parseResourceFlag('--to', values.to as string, values['to-namespace'] ?? namespace));
   const api = connectMetricsApi(flags);
   const answer = await api.routes({ resource, window, ...(to === undefined ? {} : { to }) });
   const { out, note } = formatRoutes(answer.tables, { output, outbound: to !== undefined });

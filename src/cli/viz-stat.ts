@@ -7,8 +7,9 @@ import type { CommandIo } from './command-io.js';
 import { UsageError } from './usage-error.js';
 import { checkWindow, defaultWindow } from '../viz/metrics-api-query.js';
 import { apiConnectionHelp, apiConnectionOptions, connectMetricsApi, defaultNamespace } from '../viz/metrics-api-connection.js';
-import { BadQueryError, type Resource, type StatQuery } from '../viz/metrics-api-types.js';
-import { parseResourceArgs, parseResourceFlag, ResourceArgError } from '../viz/resource-args.js';
+import type { Resource, StatQuery } from '../viz/metrics-api-types.js';
+import { parseResourceArgs, parseResourceFlag } from '../viz/resource-args.js';
+import { queryUsage } from './viz-usage.js';
 import { formatStat, type OutputFormat } from '../viz/stat-format.js';
 
 export const statHelp = `Usage: sinew viz stat [flags] (TYPE [NAME…] | TYPE/NAME…)
@@ -38,15 +39,6 @@ ${apiConnectionHelp}
   -h, --help                    show this help
 `;
 
-function usage<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof ResourceArgError || error instanceof BadQueryError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
 export async function statCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parse(argv, {
     namespace: { type: 'string', short: 'n' }, 'all-namespaces': { type: 'boolean', short: 'A' },
@@ -64,13 +56,13 @@ export async function statCommand(argv: readonly string[], io: CommandIo): Promi
   if (values.from !== undefined && values.to !== undefined) throw new UsageError('--to and --from are mutually exclusive');
   if (values['from-namespace'] !== undefined && values.from === undefined) throw new UsageError('--from-namespace needs --from');
   if (values['to-namespace'] !== undefined && values.to === undefined) throw new UsageError('--to-namespace needs --to');
-  const window = usage(() => checkWindow('--time-window', values['time-window'] ?? defaultWindow));
+  const window = queryUsage(() => checkWindow('--time-window', values['time-window'] ?? defaultWindow));
   const flags = { apiAddr: values['api-addr'], kubeconfig: values.kubeconfig, context: values.context, vizNamespace: values['viz-namespace'] };
   const namespace = all ? '' : defaultNamespace(values.namespace, flags);
-  const targets = usage(() => parseResourceArgs(positionals, namespace));
+  const targets = queryUsage(() => parseResourceArgs(positionals, namespace));
   const filterNamespace = namespace === '' ? defaultNamespace(undefined, flags) : namespace;
-  const from: Resource | undefined = values.from === undefined ? undefined : usage(() => parseResourceFlag('--from', values.from as string, values['from-namespace'] ?? filterNamespace));
-  const to: Resource | undefined = values.to === undefined ? undefined : usage(() => parseResourceFlag('--to', values.to as string, values['to-namespace'] ?? filterNamespace));
+  const from: Resource | undefined = values.from === undefined ? undefined : queryUsage(() => parseResourceFlag('--from', values.from as string, values['from-namespace'] ?? filterNamespace));
+  const to: Resource | undefined = values.to === undefined ? undefined : queryUsage(() => parseResourceFlag('--to', values.to as string, values['to-namespace'] ?? filterNamespace));
   for (const target of targets) {
     if (target.type === 'namespace' && values.namespace !== undefined) throw new UsageError('--namespace is incompatible with the namespace resource type');
   }
