@@ -25,6 +25,10 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly loa
     summary: 'run the control plane (informers, store, reconcilers, streams)',
     load: async () => { const m = await import('./control-plane.js'); return { run: m.controlPlaneCommand, help: m.controlPlaneHelp }; },
   },
+  demo: {
+    summary: 'run a meshed application on this machine (no cluster, no root) with a live view',
+    load: async () => { const m = await import('./demo.js'); return { run: m.demoCommand, help: m.demoHelp }; },
+  },
   diagnostics: {
     summary: 'ask a running control plane what it would send a proxy',
     load: async () => { const m = await import('./diagnostics.js'); return { run: m.diagnosticsCommand, help: m.diagnosticsHelp }; },
