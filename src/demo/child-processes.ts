@@ -25,7 +25,7 @@ export interface Child {
   readonly name: string;
   readonly pid: number;
   readonly process: ChildProcess;
-  /** Resolves with the exit code (null when killed by a signal). */
+  /** Resolves with the exit code (null when killed by a signal) once its output has been read. */
   readonly exited: Promise<number | null>;
   /** What it printed on stdout and stderr so far (the last 64 KiB). */
   output(): string;
@@ -97,7 +97,8 @@ export class ChildProcesses {
       keep(chunk);
       options.onStderr?.(chunk);
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    // 'close', not 'exit': by then everything the child printed has been read (a final report too).
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => {
       file?.end();
       resolve(code);
     }));

@@ -66,7 +66,7 @@ function identityLines(identities: readonly SeenIdentities[]): string[] {
 }
 
 export function renderFrame(view: DemoView): string[] {
-  const lines = [progressLine(view)];
+  const lines = [`Sinew demo: namespace ${demoNamespace} meshed on this machine, each pod a sinew proxy and its app on 127.0.x.y`, progressLine(view)];
   lines.push(view.dashboardUrl === undefined ? 'Dashboard: off' : `Dashboard: ${view.dashboardUrl}`);
   if (view.phase === 'starting') {
     lines.push('', `Starting the mesh: ${view.proxies.ready}/${view.proxies.total} proxies have their certificates`);
@@ -78,10 +78,10 @@ export function renderFrame(view: DemoView): string[] {
   lines.push('each <sa>.<ns> below is <sa>.<ns>.serviceaccount.identity.linkerd.cluster.local):');
   lines.push(...identityLines(view.identities));
   const intruder = view.intruder;
-  lines.push('', intruder === undefined
-    ? `Denied: waiting for the intruder's first call to ${protectedService}`
-    : `Denied: intruder → ${protectedService}: ${intruder.refused} of ${intruder.sent} calls refused with 403 (only ${admittedClient}'s identity is authorized); `
-      + `${protectedService}'s proxies counted ${view.denied ?? '-'} denials`);
+  lines.push('', `Denied by policy (an AuthorizationPolicy on ${protectedService} admits only ${admittedClient}'s identity):`);
+  lines.push(intruder === undefined
+    ? `  waiting for the intruder's first call to ${protectedService}`
+    : `  intruder → ${protectedService}: ${intruder.refused} of ${intruder.sent} calls refused with 403; ${protectedService}'s proxies counted ${view.denied ?? '-'} denials`);
   const load = view.load;
   lines.push(load === undefined ? 'Load generator: starting' : `Load generator (traffic → web, nginx): ${load.sent} sent, ${load.ok} succeeded, ${load.failed} failed`);
   const recent = view.news.filter((item) => item.atS * 1000 <= view.elapsedMs).slice(-4);

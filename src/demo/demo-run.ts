@@ -2,13 +2,14 @@
  * `sinew demo`'s composition root: the whole mesh on this machine, from the event log to the
  * summary.
  *
- * Order: read the log ahead (demo-schedule.ts); make the workspace (CA, tokens, token review
- * server); start the control plane replaying the log at its pace; replay the same log into this
- * process's inventory, with viz's embedded metrics API over it and the dashboard on top; start
- * the log's pods (a proxy and an application each) and wait for their proxies; start the load
- * generator and the intruder; refresh the view every `refreshMs` until the duration is over or
- * `stop` aborts; stop the load generators and read their final counts; read the proxies' counters;
- * tear everything down; return the summary.
+ * Order: read the log ahead (demo-schedule.ts); check that every pod's addresses are free
+ * (address-check.ts); start the dashboard (a port in use is found before any process starts);
+ * make the workspace (CA, tokens, token review server); start the control plane replaying the log
+ * at its pace; replay the same log into this process's inventory, with viz's embedded metrics API
+ * and tap server over it (the dashboard's); start the log's pods (a proxy and an application each)
+ * and wait for their proxies; start the load generator and the intruder; refresh the view every
+ * `refreshMs` until the duration is over or `stop` aborts; stop the load generators and read their
+ * final counts; read the proxies' counters; tear everything down; return the summary.
  *
  * Contract: every process started is stopped before `runDemo` settles, whether it resolves or
  * rejects (and a process `exit` handler kills what remains if the demo dies of an exception).
@@ -22,18 +23,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startDashboard, type DashboardServer } from '../viz/dashboard/dashboard-server.js';
 import type { TapSource } from '../viz/dashboard/tap-source.js';
 import { formatStat } from '../viz/stat-format.js';
-import type { LoadReport, TargetCounts } from './app-config.js';
+import { checkAddresses } from './address-check.js';
 import { ChildProcesses } from './child-processes.js';
 import { startControlPlane } from './control-plane-child.js';
-import { type DemoView, type LoadTotals, renderFrame } from './demo-frame.js';
+import { type DemoView, renderFrame } from './demo-frame.js';
 import { startDemoInventory } from './demo-inventory.js';
 import { type DemoMetrics, lateMetricsApi, type SeenIdentities, startDemoMetrics } from './demo-metrics.js';
-import type { DemoSchedule, ScheduledPod } from './demo-schedule.js';
+import type { DemoSchedule } from './demo-schedule.js';
 import type { Screen } from './demo-screen.js';
 import { collectProxyCounts, type DemoSummary, loadTotals, type ProxyCounts, summarize } from './demo-summary.js';
 import { tapAccount, startDemoTap } from './demo-tap.js';
-import { demoNamespace } from './demo-topology.js';
+import { appIpOf, containerPort, demoNamespace } from './demo-topology.js';
 import { createWorkspace } from './demo-workspace.js';
+import { intruderCounts, LoadLedger } from './load-ledger.js';
 import { PodFleet } from './pod-fleet.js';
 
 export interface DemoRunOptions {
@@ -93,33 +95,6 @@ function unlessStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-/** The load generators' reports: the latest of each pod, and the load generator's history. */
-class LoadLedger {
-  readonly latest = new Map<string, LoadReport>();
-  readonly history: { readonly at: number; readonly totals: LoadTotals }[] = [];
-
-  record(pod: ScheduledPod, report: LoadReport): void {
-    this.latest.set(pod.workload.name, report);
-    if (pod.workload.name === 'traffic') this.history.push({ at: Date.now(), totals: loadTotals(report.targets) });
-  }
-
-  targets(workload: string): Readonly<Record<string, TargetCounts>> | undefined {
-    return this.latest.get(workload)?.targets;
-  }
-
-  /** The load generator's totals as last reported at or before `at` (zero before its first report). */
-  totalsAt(at: number): LoadTotals {
-    return [...this.history].reverse().find((entry) => entry.at <= at)?.totals ?? { sent: 0, ok: 0, failed: 0 };
-  }
-}
-
-function intruderCounts(ledger: LoadLedger): { sent: number; refused: number } | undefined {
-  const targets = ledger.targets('intruder');
-  if (targets === undefined) return undefined;
-  const all = Object.values(targets);
-  return { sent: all.reduce((n, t) => n + t.sent, 0), refused: all.reduce((n, t) => n + (t.statuses['403'] ?? 0), 0) };
 }
 
 interface Live {
@@ -235,6 +210,8 @@ async function startDashboardFirst(setup: Setup): Promise<{ dashboard: Dashboard
 /** Workspace, control plane, this process's inventory, metrics and tap, and the pods (not yet started). */
 async function startMesh(setup: Setup): Promise<Live & { readonly metrics: DemoMetrics }> {
   const { options, children, undo, fail } = setup;
+  await checkAddresses(options.schedule.pods.map((pod) => pod.ip), 4191);
+  await checkAddresses(options.schedule.pods.map((pod) => appIpOf(pod.ip)), containerPort);
   const first = await startDashboardFirst(setup);
   const accounts = [...new Set(options.schedule.pods.map((pod) => pod.serviceAccount))].map((serviceAccount) => ({ namespace: demoNamespace, serviceAccount }));
   const workspace = await createWorkspace([...accounts, tapAccount]);

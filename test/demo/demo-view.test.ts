@@ -24,7 +24,7 @@ describe('the demo view', () => {
     assert.match(text, /Dashboard: http:\/\/127\.0\.0\.1:50750\//);
     assert.match(text, /sinew viz stat deploy -n demo -t 20s\nNAME {3}MESHED\nweb {7}2\/2/);
     assert.match(text, /web → api {3}client web\.demo {3}server api\.demo/);
-    assert.match(text, /30 of 30 calls refused with 403.*db's proxies counted 30 denials/);
+    assert.match(text, /admits only api's identity\):\n {2}intruder → db: 30 of 30 calls refused with 403; db's proxies counted 30 denials/);
     assert.match(text, /640 sent, 640 succeeded, 0 failed/);
     assert.match(text, /0:25 {2}svc\/api: \+ api-v2 \(not ready\)/);
     assert.doesNotMatch(text, /in the future/, 'log entries not yet replayed are not shown');
