@@ -24,8 +24,14 @@ and an intruder), and every pod is a sinew proxy and a small application on its 
 address (127.0.x.y). A live table shows what 'sinew viz stat' would (success rate, RPS,
 latencies per deployment), the mutual-TLS identities of each edge, the intruder's calls to db
 refused by an AuthorizationPolicy, and api's rollout replayed from the log without a failed
-request; the dashboard serves the same numbers. At the end it prints what the load generator
-sent and what the proxies counted, which must agree.
+request; the dashboard serves the same numbers, with a live tap. At the end it prints what the
+load generator sent and what the proxies counted, which must agree (exit code 1 if they do not).
+
+Identity works as on a cluster: the demo makes its own trust anchor and issuer, mints a token
+per service account, and the identity service checks them with TokenReview against a small
+local server that stands in for the Kubernetes API for this purpose only. Every process stops
+when the demo ends (Ctrl-C, SIGTERM or --duration; a second Ctrl-C kills them at once).
+It needs loopback addresses besides 127.0.0.1 (Linux routes all of 127.0.0.0/8 to loopback).
 
 Flags:
       --duration DURATION   stop after this long, e.g. 90s (default: run until Ctrl-C)
