@@ -72,7 +72,9 @@ export class PodFleet {
   private launchLate(pod: ScheduledPod): void {
     if (this.stopping !== undefined) return;
     const running = this.launch(pod);
-    running.ready.catch((error: unknown) => this.options.onProblem((error as Error).message.split('\n')[0] ?? ''));
+    running.ready.catch((error: unknown) => {
+      if (this.stopping === undefined) this.options.onProblem((error as Error).message.split('\n')[0] ?? '');
+    });
   }
 
   private async retire(pod: ScheduledPod): Promise<void> {
