@@ -57,7 +57,7 @@ export async function startControlPlane(args: readonly string[]): Promise<Contro
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const started = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`control plane did not start:\n${stderr}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`control plane did not start:\n${stderr}`)), 60_000);
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       stderr += chunk;
