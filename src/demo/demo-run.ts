@@ -11,8 +11,9 @@
  * `refreshMs` until the duration is over or `stop` aborts; stop the load generators and read their
  * final counts; read the proxies' counters; tear everything down; return the summary.
  *
- * Contract: every process started is stopped before `runDemo` settles, whether it resolves or
- * rejects (and a process `exit` handler kills what remains if the demo dies of an exception).
+ * Contract: every process started is stopped, and the temporary directory removed, before
+ * `runDemo` settles, whether it resolves or rejects; if the process exits first (an exception, a
+ * second Ctrl-C), an `exit` handler kills what remains and removes the directory.
  * `stop` aborting before the mesh is up ends the run without a summary (undefined); after, the
  * summary covers the traffic so far. A control plane that exits, or a pod of the first state whose
  * proxy is not ready in time, rejects with the reason.
@@ -192,6 +193,8 @@ interface Setup {
   readonly children: ChildProcesses;
   /** Teardown steps, run last first. */
   readonly undo: (() => Promise<void> | void)[];
+  /** Synchronous steps for the process `exit` handler, when the demo ends without its teardown. */
+  readonly atExit: (() => void)[];
   readonly fail: (error: Error) => void;
 }
 
@@ -216,6 +219,7 @@ async function startMesh(setup: Setup): Promise<Live & { readonly metrics: DemoM
   const accounts = [...new Set(options.schedule.pods.map((pod) => pod.serviceAccount))].map((serviceAccount) => ({ namespace: demoNamespace, serviceAccount }));
   const workspace = await createWorkspace([...accounts, tapAccount]);
   undo.push(() => workspace.close());
+  setup.atExit.push(() => workspace.removeNow());
   undo.push(() => children.stopAll(5_000));
   const files = { eventLog: options.eventLog, kubeconfig: workspace.kubeconfig, issuerDir: workspace.issuerDir, trustAnchorsFile: workspace.trustAnchorsFile };
   const controlPlane = await unlessStopped(startControlPlane(children, options.sinewBin, files, { replaySpeed: options.replaySpeed, timeoutMs: 60_000 }), options.stop);
@@ -261,12 +265,15 @@ async function bringUp(live: Live, failed: AbortSignal): Promise<void> {
 
 export async function runDemo(options: DemoRunOptions): Promise<DemoSummary | undefined> {
   const children = new ChildProcesses(options.logDir);
-  const lastResort = (): void => children.killAllNow();
+  const atExit: (() => void)[] = [() => children.killAllNow()];
+  const lastResort = (): void => {
+    for (const step of atExit) step();
+  };
   process.on('exit', lastResort);
   const failure = new AbortController();
   let failedWith: Error | undefined;
   const setup: Setup = {
-    options, children, undo: [],
+    options, children, undo: [], atExit,
     fail: (error) => {
       failedWith ??= error;
       failure.abort();

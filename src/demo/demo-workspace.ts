@@ -5,7 +5,8 @@
  * kubeconfig pointing at it (the identity service's only use of a Kubernetes API).
  *
  * Contract: nothing is written outside the directory; `close` stops the token review server and
- * removes the directory, and is idempotent. If setting up fails halfway, what was made is undone.
+ * removes the directory, and is idempotent; `removeNow` removes the directory synchronously (the
+ * server dies with the process). If setting up fails halfway, what was made is undone.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,8 @@ export interface DemoWorkspace {
   /** The token file of a service account (`<namespace>/<name>`). */
   tokenFile(namespace: string, serviceAccount: string): string;
   close(): Promise<void>;
+  /** Removes the directory at once (synchronous): for a process `exit` handler. */
+  removeNow(): void;
 }
 
 export async function createWorkspace(serviceAccounts: readonly { namespace: string; serviceAccount: string }[]): Promise<DemoWorkspace> {
@@ -50,6 +53,7 @@ export async function createWorkspace(serviceAccounts: readonly { namespace: str
         closed ??= running.close().finally(() => fs.rmSync(dir, { recursive: true, force: true }));
         return closed;
       },
+      removeNow: () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   } catch (error) {
     await server?.close();

@@ -22,6 +22,8 @@ interface DemoProcess {
   readonly exited: Promise<number | null>;
   /** Every process whose parent was the demo, seen so far (polled every 500 ms until it exits). */
   readonly descendants: Set<number>;
+  /** The demo's temporary directories, read from its children's command lines. */
+  readonly workspaces: Set<string>;
 }
 
 /** The pids of the processes whose parent is `pid`, from /proc. */
@@ -38,6 +40,14 @@ function childrenOf(pid: number): number[] {
     }
   }
   return found;
+}
+
+function commandLine(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Whether the process runs (a zombie, dead and not yet reaped by its new parent, does not). */
@@ -57,12 +67,19 @@ function startDemo(args: readonly string[]): DemoProcess {
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
   const descendants = new Set<number>();
-  const poll = setInterval(() => { for (const pid of childrenOf(child.pid ?? -1)) descendants.add(pid); }, 500);
+  const workspaces = new Set<string>();
+  const poll = setInterval(() => {
+    for (const pid of childrenOf(child.pid ?? -1)) {
+      descendants.add(pid);
+      const workspace = /(\/[^\0]*\/sinew-demo-[A-Za-z0-9]+)\//.exec(commandLine(pid))?.[1];
+      if (workspace !== undefined) workspaces.add(workspace);
+    }
+  }, 500);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
     clearInterval(poll);
     resolve(code);
   }));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited, descendants };
+  return { child, stdout: () => stdout, stderr: () => stderr, exited, descendants, workspaces };
 }
 
 async function waitForOutput(demo: DemoProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
@@ -105,7 +122,14 @@ function firstTapLine(dashboard: string): Promise<string> {
 }
 
 /** `atLeast`: the control plane, and a proxy and an app for each of the 7 pods (the apps of the load generators once the mesh is up). */
+/** The demo's temporary directories still there (their names are in the control plane's command line, seen while it ran). */
+function workspacesOf(demo: DemoProcess): string[] {
+  return [...demo.workspaces].filter((dir) => fs.existsSync(dir));
+}
+
 function assertNoneLeft(demo: DemoProcess, atLeast = 15): void {
+  assert.equal(demo.workspaces.size, 1, 'the control plane ran with files of the demo\'s temporary directory');
+  assert.deepEqual(workspacesOf(demo), [], 'the temporary directory is removed');
   assert.ok(demo.descendants.size >= atLeast, `the demo ran a control plane and a proxy and an app per pod; saw only ${demo.descendants.size} children`);
   const left = [...demo.descendants].filter(alive);
   assert.deepEqual(left, [], `processes left behind: ${left.join(', ')}`);
@@ -174,13 +198,7 @@ describe('sinew demo', function () {
   it('fails with the reason and stops every process it started when the control plane dies', async () => {
     demo = startDemo(['--port', '0', '--events', log]);
     await waitForOutput(demo, /The mesh is up/, 60_000);
-    const controlPlane = [...demo.descendants].find((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('control-plane');
-      } catch {
-        return false;
-      }
-    });
+    const controlPlane = [...demo.descendants].find((pid) => commandLine(pid).split('\0').includes('control-plane'));
     assert.ok(controlPlane !== undefined, 'the control plane is one of the demo\'s children');
     process.kill(controlPlane, 'SIGKILL');
     assert.equal(await demo.exited, 1, demo.stdout());
@@ -214,5 +232,7 @@ describe('sinew demo', function () {
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.ok(demo.descendants.size >= 8);
     assert.deepEqual([...demo.descendants].filter(alive), []);
+    assert.equal(demo.workspaces.size, 1);
+    assert.deepEqual(workspacesOf(demo), [], 'the temporary directory is removed');
   });
 });
