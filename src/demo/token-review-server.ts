@@ -12,10 +12,10 @@
  * server does. Any other path is 404, any other method 405, a body that is not a TokenReview or
  * is larger than 64 KiB 400. It never throws on a request.
  */
+import { listenHttp } from '../streams/http-listen.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { identityAudience } from '../identity/token-reviewer.js';
 
@@ -116,18 +116,12 @@ export async function startTokenReviewServer(minted: readonly ServiceAccountToke
       else failure(response, 500, 'InternalError', (error as Error).message);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenHttp(server, '127.0.0.1', 0);
+  const url = `http://127.0.0.1:${listening.port}`;
   return {
     url,
     writeKubeconfig: (file) => fs.writeFileSync(file, JSON.stringify(kubeconfigFor(url, bearer), null, 2) + '\n', { mode: 0o600 }),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () => listening.close(),
   };
 }
 

@@ -6,8 +6,8 @@
  * bounded session: a reader that stops reading is cut off when its queue overflows, and nobody
  * else notices. This is what `curl` sees of exactly what a proxy would be sent.
  */
+import { listenHttp } from './http-listen.js';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observe/logger.js';
 import type { Snapshot } from './snapshot.js';
@@ -41,17 +41,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.address, resolve);
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenHttp(server, options.address, options.port);
 }
 
 async function handle(options: AdminServerOptions, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

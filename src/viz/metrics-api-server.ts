@@ -8,8 +8,8 @@
  * 503 with its message; anything else 500 with the error logged. Responses carry
  * `content-type: application/json` and `cache-control: no-store`.
  */
+import { listenHttp } from '../streams/http-listen.js';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observe/logger.js';
 import { BackendError } from './metric-query.js';
 import { edgesQueryFrom, routesQueryFrom, statQueryFrom } from './metrics-api-query.js';
@@ -90,18 +90,5 @@ export async function startMetricsApiServer(options: MetricsApiServerOptions): P
     });
   });
   server.on('clientError', (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenHttp(server, options.host, options.port);
 }

@@ -9,8 +9,8 @@
  * after one second, so that a tap every proxy refuses at once gets 502 with their reasons instead;
  * after the head, refusals are only logged. A client that goes away cancels every proxy call.
  */
+import { listenHttp } from '../../streams/http-listen.js';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { Logger } from '../../observe/logger.js';
 import { type HostPort } from '../../proxy/host-port.js';
@@ -149,18 +149,5 @@ function route(request: http.IncomingMessage, response: http.ServerResponse, con
 export async function startTapHttpServer(listen: HostPort, context: TapHttpContext): Promise<RunningTapHttpServer> {
   const ready = (): boolean => context.inventory.synced() && context.identity() !== undefined;
   const server = http.createServer({ requestTimeout: 0, headersTimeout: 10_000 }, (request, response) => route(request, response, context, ready));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenHttp(server, listen.host, listen.port);
 }
