@@ -18,6 +18,8 @@
  * summary covers the traffic so far. A control plane that exits, or a pod of the first state whose
  * proxy is not ready in time, rejects with the reason.
  */
+import { silentLogger } from '../observe/logger.js';
+import { startWorkloadSource } from '../viz/workload-source.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,7 +30,6 @@ import { checkAddresses } from './address-check.js';
 import { ChildProcesses } from './child-processes.js';
 import { startControlPlane } from './control-plane-child.js';
 import { type DemoView, renderFrame } from './demo-frame.js';
-import { startDemoInventory } from './demo-inventory.js';
 import { type DemoMetrics, lateMetricsApi, type SeenIdentities, startDemoMetrics } from './demo-metrics.js';
 import type { DemoSchedule } from './demo-schedule.js';
 import type { Screen } from './demo-screen.js';
@@ -225,7 +226,9 @@ async function startMesh(setup: Setup): Promise<Live & { readonly metrics: DemoM
   const controlPlane = await unlessStopped(startControlPlane(children, options.sinewBin, files, { replaySpeed: options.replaySpeed, timeoutMs: 60_000 }), options.stop);
   const t0 = controlPlane.startedAt;
   void controlPlane.child.exited.then((code) => fail(new Error(`the control plane exited (code ${code}):\n${controlPlane.child.output()}`)));
-  const inventory = await startDemoInventory(options.eventLog, options.replaySpeed, fail);
+  // The metrics API's view of the pods, replayed at the control plane's pace so the rollout's pods
+  // come and go in the table when they do in the mesh.
+  const inventory = await startWorkloadSource({ source: `replay:${options.eventLog}`, replaySpeed: options.replaySpeed, log: silentLogger, onError: fail });
   undo.push(() => inventory.close());
   const metrics = startDemoMetrics(inventory.inventory, 2_000);
   undo.push(() => metrics.stop());

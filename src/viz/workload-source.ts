@@ -42,6 +42,10 @@ export interface WorkloadSourceOptions {
   readonly source: string;
   readonly kubeconfig?: string | undefined;
   readonly log: Logger;
+  /** Replay only: apply entries at their log time divided by this (as `control-plane --replay-speed`); default as fast as read. */
+  readonly replaySpeed?: number;
+  /** Told once when the event source fails (after it is logged); the last state stays either way. */
+  readonly onError?: (error: Error) => void;
 }
 
 /** Checks a `--source` value: `kube` or `replay:FILE`. */
@@ -57,7 +61,7 @@ export async function startWorkloadSource(options: WorkloadSourceOptions): Promi
   const events: Observable<TimedEvent> = source === 'kube'
     ? informers({ client: kubeApiClient(loadKubeConfig({ kubeconfig: options.kubeconfig })), kinds: workloadKinds, seed: () => ({ resourceVersion: undefined, keys: new Map() }), log: options.log })
       .pipe(map((event) => ({ at: undefined, event })), share())
-    : replaySource({ file: source.slice('replay:'.length), kinds: workloadKinds, log: options.log });
+    : replaySource({ file: source.slice('replay:'.length), kinds: workloadKinds, log: options.log, ...(options.replaySpeed === undefined ? {} : { speed: options.replaySpeed }) });
   const engine = await createEngine({ storeDir: undefined, kinds: workloadKinds, reconcilers: [], log: options.log });
   const pipeline = startPipeline({
     source: events, loop: engine.loop,
@@ -77,6 +81,7 @@ export async function startWorkloadSource(options: WorkloadSourceOptions): Promi
       resolve();
     }, (error: unknown) => {
       options.log.error('workload source failed; keeping the last state', { error: (error as Error).message });
+      options.onError?.(error as Error);
       clearInterval(timer);
       resolve();
     });
