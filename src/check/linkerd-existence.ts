@@ -30,14 +30,14 @@ export async function listPods(client: ClusterReader, namespace: string | undefi
 }
 
 /** For each control-plane Deployment, a running pod with every container ready. */
-export async function checkControlPlanePods(client: ClusterReader, namespace: string, signal: AbortSignal): Promise<void> {
-  for (const name of controlPlaneDeployments) {
+/** Each named Deployment exists and has a running pod that is ready (the control plane's, viz's). */
+export async function checkDeploymentPods(client: ClusterReader, namespace: string, names: readonly string[], signal: AbortSignal): Promise<void> {
+  for (const name of names) {
     const object = await client.get(paths.deployment(namespace, name), signal);
-    if (object === undefined) throw new Error(`deployments.apps "${name}" not found`);
+    if (object === undefined) throw new Error(`deployments.apps "${name}" not found in the "${namespace}" namespace`);
     const matchLabels = parseAs(deploymentSchema, object, `deployment ${name}`).spec.selector.matchLabels ?? {};
     const selector = Object.entries(matchLabels).map(([key, value]) => `${key}=${value}`).join(',');
-    const pods = selector === '' ? [] : await listPods(client, namespace, signal, selector);
-    const running = pods.filter((pod) => pod.status?.phase === 'Running');
+    const running = (selector === '' ? [] : await listPods(client, namespace, signal, selector)).filter((pod) => pod.status?.phase === 'Running');
     if (running.length === 0) throw new Error(`No running pods for "${name}"`);
     const reasons = running.map(podNotReadyReason);
     if (!reasons.includes(undefined)) throw new Error(reasons[0] as string);
@@ -78,7 +78,7 @@ export function linkerdExistenceChecks(options: CheckOptions, facts: CheckFacts)
       },
       {
         description: 'control plane pods are ready', hintAnchor: 'l5d-api-control-ready', fatal: true, retry: true, surfaceErrorOnRetry: true,
-        run: (signal) => checkControlPlanePods(client(), ns, signal),
+        run: (signal) => checkDeploymentPods(client(), ns, controlPlaneDeployments, signal),
       },
     ],
   };

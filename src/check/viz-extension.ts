@@ -14,10 +14,10 @@ import { metricsApiClient } from '../viz/metrics-api-client.js';
 import { type Category, SkipCheck } from './checker.js';
 import { need } from './check-facts.js';
 import type { ClusterReader } from './cluster-reader.js';
-import { listPods } from './linkerd-existence.js';
-import { podNotReadyReason, proxyContainer } from './pod-readiness.js';
+import { checkDeploymentPods, listPods } from './linkerd-existence.js';
+import { proxyContainer } from './pod-readiness.js';
 import { listNames, requirePresent } from './resource-presence.js';
-import { deploymentSchema, namedSchema, parseAs, paths } from './resources.js';
+import { namedSchema, parseAs, paths } from './resources.js';
 import { type VizCheckFacts, type VizCheckOptions, vizNames, type VizServices } from './viz-facts.js';
 import { checkPrometheusReady } from './viz-prometheus.js';
 
@@ -40,19 +40,6 @@ export async function findVizNamespace(client: ClusterReader, options: VizCheckO
 }
 
 /** For each Deployment, a running pod with every container ready; a missing Deployment is named. */
-export async function checkDeploymentPods(client: ClusterReader, namespace: string, names: readonly string[], signal: AbortSignal): Promise<void> {
-  for (const name of names) {
-    const object = await client.get(paths.deployment(namespace, name), signal);
-    if (object === undefined) throw new Error(`deployments.apps "${name}" not found in the "${namespace}" namespace`);
-    const matchLabels = parseAs(deploymentSchema, object, `deployment ${name}`).spec.selector.matchLabels ?? {};
-    const selector = Object.entries(matchLabels).map(([key, value]) => `${key}=${value}`).join(',');
-    const running = (selector === '' ? [] : await listPods(client, namespace, signal, selector)).filter((pod) => pod.status?.phase === 'Running');
-    if (running.length === 0) throw new Error(`No running pods for "${name}"`);
-    const reasons = running.map(podNotReadyReason);
-    if (!reasons.includes(undefined)) throw new Error(reasons[0] as string);
-  }
-}
-
 async function checkInjected(client: ClusterReader, namespace: string, signal: AbortSignal): Promise<void> {
   const pods = await listPods(client, namespace, signal, extensionSelector);
   if (pods.length === 0) throw new Error(`No viz pods found in the "${namespace}" namespace`);
