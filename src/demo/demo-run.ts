@@ -33,7 +33,7 @@ import { type DemoView, renderFrame } from './demo-frame.js';
 import { type DemoMetrics, lateMetricsApi, type SeenIdentities, startDemoMetrics } from './demo-metrics.js';
 import type { DemoSchedule } from './demo-schedule.js';
 import type { Screen } from './demo-screen.js';
-import { collectProxyCounts, type DemoSummary, loadTotals, type ProxyCounts, summarize } from './demo-summary.js';
+import { collectProxyCounts, type DemoSummary, loadTotals, type ProxyCounts, type RolloutAccount, summarize } from './demo-summary.js';
 import { tapAccount, startDemoTap } from './demo-tap.js';
 import { appIpOf, containerPort, demoNamespace } from './demo-topology.js';
 import { createWorkspace } from './demo-workspace.js';
@@ -114,11 +114,14 @@ interface Live {
 function view(live: Live, phase: DemoView['phase']): DemoView {
   const { options } = live;
   const traffic = live.ledger.targets('traffic');
+  const { rollout } = options.schedule;
   return {
     phase, elapsedMs: Date.now() - live.t0, durationMs: options.durationMs, tick: live.tick, dashboardUrl: live.dashboardUrl,
     proxies: live.fleet.readiness(), statTable: live.statTable, statWindow, identities: live.identities,
     load: traffic === undefined ? undefined : loadTotals(traffic), intruder: intruderCounts(live.ledger), denied: live.counts?.denied,
-    news: options.schedule.news, rollout: options.schedule.rollout,
+    // The schedule is in the log's seconds; the view counts run seconds.
+    news: options.schedule.news.map((item) => ({ ...item, atS: item.atS / options.replaySpeed })),
+    rollout: rollout === undefined ? undefined : { startS: rollout.startS / options.replaySpeed, endS: rollout.endS / options.replaySpeed },
   };
 }
 
@@ -160,6 +163,15 @@ async function stopLoad(live: Live, children: ChildProcesses): Promise<void> {
   await Promise.all(apps.map((app) => children.stop(app, 15_000)));
 }
 
+/** The load during the rollout's window (run time), up to where the run stopped. */
+function rolloutAccount(live: Live, startMs: number, endMs: number, runMs: number): RolloutAccount {
+  if (runMs < startMs) return { startMs, endMs, reached: false, finished: false, sent: 0, failed: 0 };
+  const from = live.ledger.totalsAt(live.t0 + startMs);
+  // A second past the last change: requests in flight when the old pod went away are counted.
+  const to = live.ledger.totalsAt(live.t0 + Math.min(runMs, endMs + 1_000));
+  return { startMs, endMs: Math.min(endMs, runMs), reached: true, finished: runMs >= endMs, sent: to.sent - from.sent, failed: to.failed - from.failed };
+}
+
 async function closing(live: Live, children: ChildProcesses): Promise<DemoSummary> {
   await stopLoad(live, children);
   const { rollout } = live.options.schedule;
@@ -167,14 +179,10 @@ async function closing(live: Live, children: ChildProcesses): Promise<DemoSummar
   const traffic = live.ledger.targets('traffic') ?? {};
   const load = { ...loadTotals(traffic), byService: traffic };
   const proxies = await collectProxyCounts(live.fleet.pods());
-  const during = rollout === undefined ? undefined : {
-    from: live.ledger.totalsAt(live.t0 + rollout.startS * msPerLogSecond),
-    to: live.ledger.totalsAt(Math.min(Date.now(), live.t0 + rollout.endS * msPerLogSecond + 1_000)),
-  };
+  const runMs = Date.now() - live.t0;
   return summarize({
-    runMs: Date.now() - live.t0, load, intruder: intruderCounts(live.ledger) ?? { sent: 0, refused: 0 }, proxies,
-    rollout: rollout === undefined || during === undefined ? undefined
-      : { ...rollout, sent: during.to.sent - during.from.sent, failed: during.to.failed - during.from.failed },
+    runMs, load, intruder: intruderCounts(live.ledger) ?? { sent: 0, refused: 0 }, proxies,
+    rollout: rollout === undefined ? undefined : rolloutAccount(live, rollout.startS * msPerLogSecond, rollout.endS * msPerLogSecond, runMs),
   });
 }
 

@@ -31,12 +31,24 @@ export interface ProxyCounts {
   readonly problems: readonly string[];
 }
 
+/** The rollout's window in run time (endMs: where it ended, or where the run stopped inside it). */
+export interface RolloutAccount {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** False: the run stopped before the rollout began. */
+  readonly reached: boolean;
+  /** False: the run stopped before its last change. */
+  readonly finished: boolean;
+  readonly sent: number;
+  readonly failed: number;
+}
+
 export interface DemoSummary {
   readonly runMs: number;
   readonly load: LoadTotals & { readonly byService: Readonly<Record<string, TargetCounts>> };
   readonly intruder: { readonly sent: number; readonly refused: number };
   readonly proxies: ProxyCounts;
-  readonly rollout: { readonly startS: number; readonly endS: number; readonly sent: number; readonly failed: number } | undefined;
+  readonly rollout: RolloutAccount | undefined;
   readonly agree: boolean;
   readonly disagreements: readonly string[];
 }
@@ -89,6 +101,13 @@ export function summarize(input: Omit<DemoSummary, 'agree' | 'disagreements'>): 
 
 const percent = (ok: number, all: number): string => (all === 0 ? '-' : `${((ok / all) * 100).toFixed(2)}%`);
 
+function formatRollout(rollout: RolloutAccount | undefined): string {
+  if (rollout === undefined) return '  rollout: none in this log';
+  if (!rollout.reached) return `  rollout of deploy/api: not reached (the run stopped before ${clock(rollout.startMs)})`;
+  const window = rollout.finished ? `${clock(rollout.startMs)}–${clock(rollout.endMs)}` : `${clock(rollout.startMs)}–, stopped at ${clock(rollout.endMs)} before it finished`;
+  return `  rollout of deploy/api (${window}): ${rollout.sent} requests sent meanwhile, ${rollout.failed} failed`;
+}
+
 export function formatSummary(summary: DemoSummary): string {
   const { load, proxies, intruder, rollout } = summary;
   const lines = [
@@ -99,8 +118,7 @@ export function formatSummary(summary: DemoSummary): string {
       + ` (${percent(proxies.trafficSuccess, proxies.trafficSuccess + proxies.trafficFailure)} success)`,
     `  web's proxies (inbound response_total): ${proxies.webSuccess + proxies.webFailure} responses, ${percent(proxies.webSuccess, proxies.webSuccess + proxies.webFailure)} success`,
     `  intruder → ${protectedService}: ${intruder.refused} of ${intruder.sent} calls refused with 403; ${protectedService}'s proxies counted ${proxies.denied} denials (inbound_http_authz_deny_total)`,
-    rollout === undefined ? '  rollout: none in this log'
-      : `  rollout of deploy/api (${clock(rollout.startS * 1000)}–${clock(rollout.endS * 1000)}): ${rollout.sent} requests sent meanwhile, ${rollout.failed} failed`,
+    formatRollout(rollout),
     summary.agree ? '  The load generator\'s counts agree with the proxies\' own metrics.'
       : `  The counts DO NOT agree:\n${summary.disagreements.map((line) => `    ${line}`).join('\n')}`,
   ];

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { appArgs, AppConfigError, parseAppConfig, parseLoadReport } from '../../src/demo/app-config.js';
 import { type DemoView, renderFrame } from '../../src/demo/demo-frame.js';
 import { Screen } from '../../src/demo/demo-screen.js';
+import { formatSummary, summarize } from '../../src/demo/demo-summary.js';
 
 function capture(tty: boolean, now: () => number = Date.now): { screen: Screen; text: () => string } {
   let text = '';
@@ -53,6 +54,28 @@ describe('the demo view', () => {
     screen.frame(['frame 4'], true);
     screen.finish();
     assert.equal(text(), 'frame 1\n\na note\nframe 3\n\nframe 4\n\n');
+  });
+});
+
+describe('the demo summary', () => {
+  const proxies = { trafficRequests: 10, trafficSuccess: 10, trafficFailure: 0, webSuccess: 8, webFailure: 0, denied: 2, problems: [] };
+  const base = {
+    runMs: 32_000, load: { sent: 10, ok: 10, failed: 0, byService: { web: { sent: 8, ok: 8, failed: 0, statuses: { 200: 8 } }, nginx: { sent: 2, ok: 2, failed: 0, statuses: { 200: 2 } } } },
+    intruder: { sent: 2, refused: 2 }, proxies,
+  };
+
+  it('agrees only when every count matches the proxies\'', () => {
+    assert.equal(summarize({ ...base, rollout: undefined }).agree, true);
+    const off = summarize({ ...base, proxies: { ...proxies, trafficSuccess: 9, denied: 1 }, rollout: undefined });
+    assert.equal(off.agree, false);
+    assert.match(formatSummary(off), /DO NOT agree:\n {4}successes: the load generator counted 10, the proxies 9\n {4}denials: the intruder got 2 403s, db's proxies counted 1/);
+  });
+
+  it('says whether the rollout finished, was cut short or was never reached', () => {
+    const done = { startMs: 25_000, endMs: 51_000, reached: true, finished: true, sent: 500, failed: 0 };
+    assert.match(formatSummary(summarize({ ...base, rollout: done })), /rollout of deploy\/api \(0:25–0:51\): 500 requests sent meanwhile, 0 failed/);
+    assert.match(formatSummary(summarize({ ...base, rollout: { ...done, endMs: 32_000, finished: false } })), /rollout of deploy\/api \(0:25–, stopped at 0:32 before it finished\)/);
+    assert.match(formatSummary(summarize({ ...base, rollout: { ...done, reached: false, finished: false, sent: 0 } })), /rollout of deploy\/api: not reached \(the run stopped before 0:25\)/);
   });
 });
 

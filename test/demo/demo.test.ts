@@ -178,6 +178,7 @@ describe('sinew demo', function () {
     assert.equal(summary.load.failed, 0, JSON.stringify(summary.load.byService));
     assert.ok(summary.rollout !== undefined && summary.rollout.sent > 0, 'requests were sent during the rollout');
     assert.equal(summary.rollout.failed, 0, 'no request failed during the rollout');
+    assert.equal(summary.rollout.finished, true, `the rollout ended within the run: ${JSON.stringify(summary.rollout)}`);
     assert.ok(summary.intruder.sent > 0 && summary.intruder.refused === summary.intruder.sent, `intruder: ${JSON.stringify(summary.intruder)}`);
     assert.equal(summary.proxies.denied, summary.intruder.refused);
     assertNoneLeft(demo);
@@ -192,6 +193,7 @@ describe('sinew demo', function () {
     assert.equal(code, 0, `exit code ${code}:\n${demo.stdout()}\n${demo.stderr()}`);
     assert.match(demo.stdout(), /Summary after \d+:\d\d:\n {2}load generator \(traffic\): [1-9]\d* requests sent/);
     assert.match(demo.stdout(), /The load generator's counts agree with the proxies' own metrics/);
+    assert.match(demo.stdout(), /rollout of deploy\/api(: not reached|.*stopped at \d+:\d\d before it finished)/, 'a rollout cut short is not reported as done');
     assertNoneLeft(demo);
   });
 
