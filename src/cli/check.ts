@@ -17,7 +17,7 @@ import { oneOf, parse } from './args.js';
 import { processIo, type CommandIo } from './command-io.js';
 import { duration } from './duration.js';
 import { UsageError } from './usage-error.js';
-import { sinewVersion } from './version.js';
+import { sinewVersion } from './sinew-version.js';
 
 export const checkHelp = `Usage: sinew check [flags]
 

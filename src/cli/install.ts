@@ -19,7 +19,7 @@ import { type OutputFormat, outputFormats, renderManifests } from '../install/re
 import { oneOf, parse } from './args.js';
 import type { CommandIo } from './command-io.js';
 import { UsageError } from './usage-error.js';
-import { sinewVersion } from './version.js';
+import { sinewVersion } from './sinew-version.js';
 
 export const installHelp = `Usage: sinew install [flags]
 

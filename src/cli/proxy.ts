@@ -10,7 +10,7 @@ import { startProxy } from '../proxy/proxy.js';
 import { parseProxyEnv, ProxyEnvError } from '../proxy/proxy-env.js';
 import type { CommandIo } from './command-io.js';
 import { UsageError } from './usage-error.js';
-import { sinewVersion } from './version.js';
+import { sinewVersion } from './sinew-version.js';
 
 export const proxyHelp = `Usage: sinew proxy
 

@@ -3,12 +3,12 @@
  * (`unavailable` when no control plane answers within a few seconds: no kubeconfig, no cluster, no
  * control plane installed).
  */
-import fs from 'node:fs';
 import { type ClusterReader, clusterReader } from '../check/cluster-reader.js';
 import { loadKubeConfig } from '../informers/kube-config.js';
 import { readServerVersion } from '../check/server-version.js';
 import { kubeApiClient } from '../informers/api-client.js';
 import { parse } from './args.js';
+import { sinewVersion } from './sinew-version.js';
 import { UsageError } from './usage-error.js';
 
 export const versionHelp = `Usage: sinew version [flags]
@@ -32,11 +32,6 @@ export interface VersionRuntime {
   readonly connect?: () => ClusterReader;
   /** Default 5 s. */
   readonly timeoutMs?: number;
-}
-
-export function sinewVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 /** The control plane's version, or `unavailable` when it cannot be read within `timeoutMs`. */

@@ -19,7 +19,7 @@ import { readTrustAnchors, TrustAnchorError } from '../identity/trust-anchors.js
 import { oneOf, parse } from './args.js';
 import type { CommandIo } from './command-io.js';
 import { UsageError } from './usage-error.js';
-import { sinewVersion } from './version.js';
+import { sinewVersion } from './sinew-version.js';
 
 export const vizInstallHelp = `Usage: sinew viz install [flags]
 

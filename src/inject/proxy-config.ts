@@ -4,7 +4,7 @@
  * images. A `MeshConfig` is what the control plane knows (its namespace, domains, trust anchors)
  * plus the proxy defaults every pod starts from before its annotations are applied.
  */
-import { sinewVersion } from '../cli/version.js';
+import { sinewVersion } from '../cli/sinew-version.js';
 import { defaultMeshConfig as controlPlaneDefaults } from '../reconcilers/mesh-config.js';
 
 export type InboundPolicy =

@@ -11,7 +11,8 @@
  */
 import assert from 'node:assert/strict';
 import { installCommand } from '../../src/cli/install.js';
-import { sinewVersion, versionCommand } from '../../src/cli/version.js';
+import { sinewVersion } from '../../src/cli/sinew-version.js';
+import { versionCommand } from '../../src/cli/version.js';
 import { generateCa } from '../../src/identity/generate-ca.js';
 import type { ManifestApplier } from '../support/apply-manifests.js';
 import type { FakeApiServer, KubeObject } from '../support/fake-api-server.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { sinewVersion } from '../../src/cli/version.js';
+import { sinewVersion } from '../../src/cli/sinew-version.js';
 import { at, containerOf, type KubeJson, ofKind, only, rendered } from './install-run.js';
 
 interface ServicePort {
