@@ -7,7 +7,8 @@
  *
  * Contract: an edge per (source, destination) pair with a non-zero value, within the requested
  * namespace when one is given (either end in it); the client identity is the source pod's
- * service account identity (`<sa>.<ns>.serviceaccount.identity.<control plane ns>.<trust domain>`);
+ * service account identity (`<sa>.<ns>.serviceaccount.identity.<control plane ns>.<trust domain>`),
+ * taken from a source pod that still exists when another one's samples are in the window;
  * `noIdentityMsg` is Linkerd's wording of `no_tls_reason`. Sorted by namespaces then names.
  */
 import { type Matcher, type MetricsBackend, type VectorSample } from './metric-query.js';
@@ -53,7 +54,9 @@ export async function edges(deps: EdgesDeps, query: EdgesQuery): Promise<EdgesRe
     if (edge === undefined) continue;
     if (resource.namespace !== '' && edge.src.namespace !== resource.namespace && edge.dst.namespace !== resource.namespace) continue;
     const key = JSON.stringify([edge.src.namespace, edge.src.name, edge.dst.namespace, edge.dst.name]);
-    if (!found.has(key)) found.set(key, edge);
+    // A pod that is gone (rolled out within the window) cannot name the client identity; another
+    // pod of the same source can.
+    if (!found.has(key) || (found.get(key)?.clientId === '' && edge.clientId !== '')) found.set(key, edge);
   }
   const sortKey = (edge: Edge): string => edge.src.namespace + edge.dst.namespace + edge.src.name + edge.dst.name;
   return { edges: [...found.values()].sort((a, b) => sortKey(a).localeCompare(sortKey(b))) };

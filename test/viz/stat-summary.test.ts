@@ -106,4 +106,12 @@ describe('edges', () => {
       clientId: 'curl.shop.serviceaccount.identity.linkerd.cluster.local', serverId: sample.server_id, noIdentityMsg: '',
     }]);
   });
+
+  it('names the client identity from a live pod when a rolled-out one is still in the window', async () => {
+    const live = { namespace: 'shop', dst_namespace: 'shop', deployment: 'curl', dst_deployment: 'web', pod: 'curl-1', server_id: 'web.shop.serviceaccount.identity.linkerd.cluster.local' };
+    const gone = { ...live, pod: 'curl-0-rolled-out' };
+    const backend = recordingBackend((query) => (query.kind === 'increase' ? [{ labels: gone, value: 40 }, { labels: live, value: 12 }] : []));
+    const answer = await edges({ backend, inventory }, { resource: { type: 'deployment', namespace: 'shop', name: '' } });
+    assert.deepEqual(answer.edges.map((edge) => [edge.src.name, edge.dst.name, edge.clientId]), [['curl', 'web', 'curl.shop.serviceaccount.identity.linkerd.cluster.local']]);
+  });
 });
