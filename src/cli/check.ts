@@ -4,17 +4,15 @@
  * (src/check/runner.ts) and prints the results (src/check/check-output.ts). Exit code 0 when every
  * check that is not a warning passed, 1 otherwise, 2 for a command line that cannot be run.
  */
-import { kubeApiClient } from '../informers/api-client.js';
 import type { CheckOptions } from '../check/check-facts.js';
 import { type CheckMode, checkPlan } from '../check/check-plan.js';
-import { type CheckPrinter, jsonPrinter, type OutputFormat, tablePrinter } from '../check/check-output.js';
-import { type ClusterReader, clusterReader } from '../check/cluster-reader.js';
+import type { OutputFormat } from '../check/check-output.js';
+import type { ClusterReader } from '../check/cluster-reader.js';
 import { type ExpectedCrd, readExpectedCrds } from '../check/expected-crds.js';
-import { loadKubeConfig } from '../informers/kube-config.js';
-import { runChecks } from '../check/runner.js';
-import { terminalSpinner } from '../check/spinner.js';
 import { oneOf, parse } from './args.js';
-import { processIo, type CommandIo } from './command-io.js';
+import { namespaceFlag } from './namespace-flag.js';
+import { clusterFromKubeconfig, type CheckReportRuntime, reportChecks } from './check-report.js';
+import type { CommandIo } from './command-io.js';
 import { duration } from './duration.js';
 import { UsageError } from './usage-error.js';
 import { sinewVersion } from './sinew-version.js';
@@ -45,13 +43,8 @@ Examples:
 `;
 
 /** What tests replace: the terminal, the clock, the pace of retries and the cluster connection. */
-export interface CheckRuntime {
-  /** Whether standard output is a terminal (spinner and colours); default: it is `process.stdout.isTTY` when `io` is the process's. */
-  readonly tty?: boolean;
+export interface CheckRuntime extends CheckReportRuntime {
   readonly now?: () => Date;
-  /** Pause between retries of a failing check (default 5 s, as Linkerd). */
-  readonly retryIntervalMs?: number;
-  readonly checkTimeoutMs?: number;
   readonly connect?: (options: CheckOptions) => ClusterReader;
   readonly expectedCrds?: () => readonly ExpectedCrd[];
 }
@@ -77,10 +70,6 @@ function modeOf(values: { pre?: boolean | undefined; crds?: boolean | undefined;
   return chosen[0] === undefined ? 'control-plane' : chosen[0];
 }
 
-function connectTo(options: CheckOptions): ClusterReader {
-  return clusterReader(kubeApiClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })));
-}
-
 export async function checkCommand(argv: readonly string[], io: CommandIo, runtime: CheckRuntime = {}): Promise<number> {
   const { values, positionals } = parse(argv, flags);
   if (values.help === true) {
@@ -93,24 +82,12 @@ export async function checkCommand(argv: readonly string[], io: CommandIo, runti
   const waitMs = duration('--wait', values.wait, defaultWaitMs);
   const options: CheckOptions = {
     kubeconfig: values.kubeconfig, context: values.context,
-    controlPlaneNamespace: values['linkerd-namespace'] ?? 'linkerd',
-    dataPlaneNamespace: values.namespace,
+    controlPlaneNamespace: namespaceFlag('--linkerd-namespace', values['linkerd-namespace']) ?? 'linkerd',
+    dataPlaneNamespace: namespaceFlag('--namespace', values.namespace),
     cliVersion: `v${sinewVersion()}`,
     now: runtime.now ?? (() => new Date()),
   };
-  const tty = runtime.tty ?? (io === processIo && process.stdout.isTTY === true);
-  const write = (text: string): void => io.out(text);
-  const printer: CheckPrinter = format === 'json'
-    ? jsonPrinter(write)
-    : tablePrinter(write, { short: format === 'short', color: tty, spinner: tty ? terminalSpinner(write) : undefined });
-  const connect = runtime.connect ?? connectTo;
+  const connect = runtime.connect ?? clusterFromKubeconfig;
   const categories = checkPlan({ mode, options, connect: () => connect(options), expectedCrds: runtime.expectedCrds ?? readExpectedCrds });
-  const summary = await runChecks(categories, {
-    deadline: Date.now() + waitMs,
-    retryIntervalMs: runtime.retryIntervalMs ?? 5000,
-    checkTimeoutMs: runtime.checkTimeoutMs ?? 30_000,
-    observe: (result) => printer.observe(result),
-  });
-  printer.finish(summary);
-  return summary.success ? 0 : 1;
+  return reportChecks(categories, format, waitMs, io, runtime);
 }

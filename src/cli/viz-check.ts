@@ -4,19 +4,17 @@
  * them (src/check/runner.ts) and prints the results (src/check/check-output.ts). Exit code 0 when
  * every check that is not a warning passed, 1 otherwise, 2 for a command line that cannot be run.
  */
-import { kubeApiClient } from '../informers/api-client.js';
-import { type CheckPrinter, jsonPrinter, type OutputFormat, tablePrinter } from '../check/check-output.js';
-import { type ClusterReader, clusterReader } from '../check/cluster-reader.js';
-import { runChecks } from '../check/runner.js';
-import { terminalSpinner } from '../check/spinner.js';
+import type { OutputFormat } from '../check/check-output.js';
+import type { ClusterReader } from '../check/cluster-reader.js';
 import type { VizCheckOptions, VizServices } from '../check/viz-facts.js';
 import { vizCheckPlan } from '../check/viz-plan.js';
 import { loadKubeConfig } from '../informers/kube-config.js';
-import { isDnsLabel } from '../identity/identity-name.js';
 import { metricsApiService } from '../viz/metrics-api-client.js';
 import { type ServiceClient, serviceClient, type ServiceTarget } from '../viz/service-proxy.js';
 import { oneOf, parse } from './args.js';
-import { processIo, type CommandIo } from './command-io.js';
+import { namespaceFlag } from './namespace-flag.js';
+import { clusterFromKubeconfig, type CheckReportRuntime, reportChecks } from './check-report.js';
+import type { CommandIo } from './command-io.js';
 import { duration } from './duration.js';
 import { UsageError } from './usage-error.js';
 import { sinewVersion } from './sinew-version.js';
@@ -46,10 +44,7 @@ Examples:
 `;
 
 /** What tests replace: the terminal, the pace of retries and the cluster connection. */
-export interface VizCheckRuntime {
-  readonly tty?: boolean;
-  readonly retryIntervalMs?: number;
-  readonly checkTimeoutMs?: number;
+export interface VizCheckRuntime extends CheckReportRuntime {
   readonly connect?: (options: VizCheckOptions) => ClusterReader;
 }
 
@@ -68,11 +63,6 @@ const flags = {
 } as const;
 
 const defaultWaitMs = 5 * 60_000;
-
-function namespaceFlag(flag: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !isDnsLabel(value)) throw new UsageError(`${flag} must be a DNS label; got ${JSON.stringify(value)}`);
-  return value;
-}
 
 function urlFlag(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -100,10 +90,6 @@ function vizServices(options: VizCheckOptions): VizServices {
   };
 }
 
-function connectTo(options: VizCheckOptions): ClusterReader {
-  return clusterReader(kubeApiClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })));
-}
-
 export async function vizCheckCommand(argv: readonly string[], io: CommandIo, runtime: VizCheckRuntime = {}): Promise<number> {
   const { values, positionals } = parse(argv, flags);
   if (values.help === true) {
@@ -123,19 +109,7 @@ export async function vizCheckCommand(argv: readonly string[], io: CommandIo, ru
     cliVersion: `v${sinewVersion()}`,
     now: () => new Date(),
   };
-  const tty = runtime.tty ?? (io === processIo && process.stdout.isTTY === true);
-  const write = (text: string): void => io.out(text);
-  const printer: CheckPrinter = format === 'json'
-    ? jsonPrinter(write)
-    : tablePrinter(write, { short: format === 'short', color: tty, spinner: tty ? terminalSpinner(write) : undefined });
-  const connect = runtime.connect ?? connectTo;
+  const connect = runtime.connect ?? clusterFromKubeconfig;
   const categories = vizCheckPlan({ options, proxy: values.proxy === true, connect: () => connect(options), services: vizServices(options) });
-  const summary = await runChecks(categories, {
-    deadline: Date.now() + waitMs,
-    retryIntervalMs: runtime.retryIntervalMs ?? 5000,
-    checkTimeoutMs: runtime.checkTimeoutMs ?? 30_000,
-    observe: (result) => printer.observe(result),
-  });
-  printer.finish(summary);
-  return summary.success ? 0 : 1;
+  return reportChecks(categories, format, waitMs, io, runtime);
 }

@@ -20,6 +20,8 @@ describe('sinew check (the command)', function () {
     await assert.rejects(runCheck(['-o', 'yaml']), new UsageError('--output must be one of table, json, short; got "yaml"'));
     await assert.rejects(runCheck(['--wait', 'soon']), /--wait must be a duration/);
     await assert.rejects(runCheck(['extra']), /unexpected argument "extra"/);
+    await assert.rejects(runCheck(['-L', 'Linkerd_NS']), new UsageError('--linkerd-namespace must be a DNS label; got "Linkerd_NS"'));
+    await assert.rejects(runCheck(['--proxy', '-n', 'shop/web']), /--namespace must be a DNS label/);
     assert.deepEqual(await runCheck(['--help']), { code: 0, out: checkHelp });
   });
 
