@@ -88,3 +88,20 @@ export function secretText(secret: KubeJson, key: string): string {
   assert.ok(typeof data[key] === 'string', `Secret ${secret.metadata.name} has no ${key}`);
   return Buffer.from(data[key], 'base64').toString('utf8');
 }
+
+interface Rule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  readonly nonResourceURLs?: readonly string[];
+  readonly resourceNames?: readonly string[];
+}
+
+/** `group/resource verb` for every grant of a role. */
+export function grantsOf(role: KubeJson): string[] {
+  const rules = role['rules'] as readonly Rule[];
+  return rules.flatMap((rule) => {
+    assert.equal(rule.nonResourceURLs, undefined, `${role.metadata.name} grants non-resource URLs`);
+    return rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group}/${resource} ${verb}`)));
+  }).sort();
+}

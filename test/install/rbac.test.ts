@@ -4,24 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { allKinds } from '../../src/informers/kinds/index.js';
-import { at, type KubeJson, ofKind, only, rendered } from './install-run.js';
-
-interface Rule {
-  readonly apiGroups: readonly string[];
-  readonly resources: readonly string[];
-  readonly verbs: readonly string[];
-  readonly nonResourceURLs?: readonly string[];
-  readonly resourceNames?: readonly string[];
-}
-
-/** `group/resource verb` for every grant of a role. */
-function grantsOf(role: KubeJson): string[] {
-  const rules = role['rules'] as readonly Rule[];
-  return rules.flatMap((rule) => {
-    assert.equal(rule.nonResourceURLs, undefined, `${role.metadata.name} grants non-resource URLs`);
-    return rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group}/${resource} ${verb}`)));
-  }).sort();
-}
+import { at, grantsOf, type KubeJson, ofKind, only, rendered } from './install-run.js';
 
 const informed = [
   '/namespaces', '/nodes', '/pods', '/services', 'apps/replicasets', 'batch/jobs', 'discovery.k8s.io/endpointslices',

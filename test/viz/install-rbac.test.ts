@@ -6,23 +6,8 @@
 import assert from 'node:assert/strict';
 import { prometheusGrants, VizRbacError, vizInformerKinds } from '../../src/install/viz-rbac.js';
 import { workloadKinds } from '../../src/viz/workload-source.js';
-import { at, type KubeJson, ofKind, only } from '../install/install-run.js';
+import { at, grantsOf, type KubeJson, ofKind, only } from '../install/install-run.js';
 import { type AnchorsFile, anchorsFile, renderedViz } from './install-harness.js';
-
-interface Rule {
-  readonly apiGroups: readonly string[];
-  readonly resources: readonly string[];
-  readonly verbs: readonly string[];
-  readonly nonResourceURLs?: readonly string[];
-  readonly resourceNames?: readonly string[];
-}
-
-function grantsOf(role: KubeJson): string[] {
-  return (role['rules'] as readonly Rule[]).flatMap((rule) => {
-    assert.equal(rule.nonResourceURLs, undefined, `${role.metadata.name} grants non-resource URLs`);
-    return rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group}/${resource} ${verb}`)));
-  }).sort();
-}
 
 const inventory = ['/namespaces', '/pods', '/services', 'apps/replicasets', 'batch/jobs'].flatMap((resource) => [`${resource} list`, `${resource} watch`]).sort();
 
